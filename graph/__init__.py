@@ -1,0 +1,75 @@
+"""The access graph: the GraphStore protocol, its declared model and its backends."""
+
+from __future__ import annotations
+
+from urllib.parse import unquote, urlsplit
+
+from graph.store import (
+    ConflictError,
+    DeleteEdge,
+    DeleteNode,
+    Edge,
+    GraphError,
+    GraphStore,
+    IdentityContext,
+    Node,
+    NodeRef,
+    ResourceContext,
+    SchemaViolation,
+    SetProps,
+    StoreLocked,
+    UnknownNode,
+    UpsertEdge,
+    UpsertNode,
+    WriteOp,
+)
+
+DEFAULT_GRAPH_URL = "embedded:./var/keyturn.db"
+_NEO4J_SCHEMES = ("neo4j", "neo4j+s", "neo4j+ssc", "bolt", "bolt+s", "bolt+ssc")
+
+
+def open_store(url: str) -> GraphStore:
+    """Open the backend a graph URL names.
+
+    `embedded:PATH` is the networkx + SQLite graph in the file PATH;
+    `neo4j://[user:password@]host:port` (or bolt://, +s, +ssc) is a Neo4j server.
+    """
+    if url.startswith("embedded:"):
+        from graph.embedded import EmbeddedStore
+
+        return EmbeddedStore(url.removeprefix("embedded:"))
+    parts = urlsplit(url)
+    if parts.scheme in _NEO4J_SCHEMES:
+        from graph.neo4j import Neo4jStore
+
+        auth = None
+        if parts.username is not None:
+            auth = (unquote(parts.username), unquote(parts.password or ""))
+        address = f"{parts.scheme}://{parts.hostname}:{parts.port or 7687}"
+        return Neo4jStore(address, auth=auth)
+    raise GraphError(
+        f"graph URL `{url}` is neither `embedded:PATH` nor `neo4j://host:port`: fix --graph"
+    )
+
+
+__all__ = [
+    "DEFAULT_GRAPH_URL",
+    "ConflictError",
+    "DeleteEdge",
+    "DeleteNode",
+    "Edge",
+    "GraphError",
+    "GraphStore",
+    "IdentityContext",
+    "Node",
+    "NodeRef",
+    "ResourceContext",
+    "SchemaViolation",
+    "SetProps",
+    "StoreLocked",
+    "UnknownNode",
+    "UpsertEdge",
+    "UpsertNode",
+    "WriteOp",
+    "open_store",
+]

@@ -1,0 +1,143 @@
+"""The access graph's node and edge kinds, declared once.
+
+Both backends (embedded and Neo4j) are driven from these declarations: they validate
+writes against them and the Neo4j backend generates its constraints from them.
+Timestamps are float seconds since the epoch (UTC) so both backends compare them natively.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
+
+# The property types a node or edge may carry. Lists hold strings only.
+PropType = type[str] | type[int] | type[float] | type[bool] | type[list[str]]
+
+
+@dataclass(frozen=True)
+class NodeKind:
+    """A node label; every node has a string `key`, unique within its kind."""
+
+    label: str
+    properties: Mapping[str, PropType] = field(default_factory=dict)
+    required: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True)
+class EdgeKind:
+    """A relationship type and the node kinds it may connect."""
+
+    type: str
+    sources: frozenset[str]
+    targets: frozenset[str]
+    properties: Mapping[str, PropType] = field(default_factory=dict)
+
+
+def _node(label: str, required: tuple[str, ...] = (), **props: PropType) -> NodeKind:
+    return NodeKind(label, MappingProxyType(props), frozenset(required))
+
+
+def _edge(type_: str, sources: set[str], targets: set[str], **props: PropType) -> EdgeKind:
+    return EdgeKind(type_, frozenset(sources), frozenset(targets), MappingProxyType(props))
+
+
+IDENTITIES = {"User", "ExternalUser"}
+PRINCIPALS = IDENTITIES | {"Group"}
+
+NODE_KINDS: Mapping[str, NodeKind] = MappingProxyType(
+    {
+        kind.label: kind
+        for kind in (
+            _node(
+                "User",
+                ("email",),
+                email=str,
+                name=str,
+                role=str,
+                disabled=bool,
+                created_at=float,
+            ),
+            _node("Group", ("name",), name=str, source=str),
+            _node("ExternalUser", ("email",), email=str, verified_at=float),
+            _node("Integration", ("name", "type"), name=str, type=str, tags=list),
+            _node("Resource", ("name",), name=str, type=str, tags=list),
+            _node(
+                "AccessFlow",
+                ("name", "definition"),
+                name=str,
+                definition=str,  # the flow as JSON; policies.flows reads it
+                enabled=bool,
+                updated_at=float,
+            ),
+            _node("Bundle", ("name",), name=str),
+            _node(
+                "AccessRequest",
+                ("requester", "resource", "state", "created_at"),
+                requester=str,
+                resource=str,
+                flow=str,
+                state=str,
+                permissions=list,
+                duration_minutes=int,
+                justification=str,
+                created_at=float,
+                decided_at=float,
+                decided_by=str,
+                granted_at=float,
+                expires_at=float,
+                ended_at=float,
+                reason=str,
+                version=int,
+            ),
+            _node(
+                "Grant",
+                ("request", "identity", "resource", "granted_at", "expires_at"),
+                request=str,
+                identity=str,
+                resource=str,
+                permissions=list,
+                granted_at=float,
+                expires_at=float,
+            ),
+            _node(
+                "ApiToken",
+                ("token_hash", "owner", "created_at"),
+                token_hash=str,
+                owner=str,
+                name=str,
+                created_at=float,
+                revoked=bool,
+            ),
+            _node("AccessLink", ("flow", "token_hash"), flow=str, token_hash=str, expires_at=float),
+        )
+    }
+)
+
+EDGE_KINDS: Mapping[str, EdgeKind] = MappingProxyType(
+    {
+        kind.type: kind
+        for kind in (
+            _edge("MEMBER_OF", PRINCIPALS, {"Group"}, source=str, sync_tag=str),
+            _edge("REPORTS_TO", {"User"}, {"User"}),
+            _edge("PART_OF", {"Resource"}, {"Resource", "Integration"}),
+            _edge(
+                "HAS_ACCESS",
+                PRINCIPALS,
+                {"Resource", "Integration"},
+                grant=str,
+                permissions=list,
+                expires_at=float,
+                standing=bool,
+            ),
+            _edge("REQUESTED", IDENTITIES, {"AccessRequest"}),
+            _edge("FOR", {"AccessRequest", "Grant"}, {"Resource", "Integration"}),
+            _edge("APPROVED", {"User"}, {"AccessRequest"}, at=float, reason=str),
+            _edge("MATCHED", {"AccessRequest"}, {"AccessFlow"}),
+            _edge("ALLOWS", {"AccessFlow"}, PRINCIPALS),
+            _edge("COVERS", {"AccessFlow", "Bundle"}, {"Resource", "Integration", "Bundle"}),
+            _edge("APPROVER", {"User", "Group"}, {"AccessFlow"}),
+            _edge("OWNS", {"User"}, {"ApiToken"}),
+        )
+    }
+)
