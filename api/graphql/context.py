@@ -1,0 +1,43 @@
+"""Per-request GraphQL context: the services and the authenticated viewer."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from anyio import to_thread
+from graphql import GraphQLError
+from strawberry.types import Info
+
+from broker import DomainError, Services
+from graph import Node
+
+T = TypeVar("T")
+
+
+@dataclass
+class KeyturnContext:
+    services: Services
+    viewer: Node | None
+    why_anonymous: str
+
+
+def context_of(info: Info[Any, Any]) -> KeyturnContext:
+    ctx: KeyturnContext = info.context["keyturn"]
+    return ctx
+
+
+def viewer_of(info: Info[Any, Any]) -> Node:
+    """The signed-in caller; every data-returning field starts here (deny by default)."""
+    ctx = context_of(info)
+    if ctx.viewer is None:
+        raise GraphQLError(ctx.why_anonymous, extensions={"code": "unauthenticated"})
+    return ctx.viewer
+
+
+async def run_use_case(fn: Any, /, *args: Any, **kwargs: Any) -> Any:
+    """Run a blocking broker call off the event loop; map domain errors to GraphQL errors."""
+    try:
+        return await to_thread.run_sync(lambda: fn(*args, **kwargs))
+    except DomainError as refused:
+        raise GraphQLError(str(refused), extensions={"code": refused.code}) from refused

@@ -1,0 +1,54 @@
+"""Reads several use cases share: people, flows and the requester of a request."""
+
+from __future__ import annotations
+
+from broker.errors import Forbidden, NotFound
+from graph import GraphStore, IdentityContext, Node, NodeRef, UnknownNode
+from policies.flows import AccessFlow
+
+ROLES = ("admin", "grantee", "auditor")
+
+
+def load_user(store: GraphStore, key: str) -> Node:
+    node = store.get_node("User", key)
+    if node is None:
+        raise NotFound(f"no user `{key}` exists: check the email or sync the directory")
+    if node.props.get("disabled"):
+        raise Forbidden(f"user `{key}` is disabled")
+    return node
+
+
+def load_identity(store: GraphStore, key: str) -> IdentityContext:
+    load_user(store, key)
+    try:
+        return store.identity_context(NodeRef("User", key))
+    except UnknownNode as missing:  # deleted between the two reads
+        raise NotFound(str(missing)) from missing
+
+
+def require_role(store: GraphStore, actor: str, *roles: str) -> Node:
+    user = load_user(store, actor)
+    if user.props.get("role") not in roles:
+        raise Forbidden(f"`{actor}` may not do this: it needs the role {' or '.join(roles)}")
+    return user
+
+
+def load_flow(store: GraphStore, key: str) -> AccessFlow:
+    node = store.get_node("AccessFlow", key)
+    if node is None:
+        raise NotFound(f"no access flow `{key}` exists")
+    return AccessFlow.from_json(str(node.props["definition"]))
+
+
+def load_request(store: GraphStore, key: str) -> Node:
+    node = store.get_node("AccessRequest", key)
+    if node is None:
+        raise NotFound(f"no access request `{key}` exists: check the id")
+    return node
+
+
+def requester_of(store: GraphStore, request: Node) -> NodeRef:
+    edges = store.edges("REQUESTED", dst=request.ref)
+    if edges:
+        return edges[0].src
+    return NodeRef("User", str(request.props["requester"]))

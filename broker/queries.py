@@ -1,0 +1,47 @@
+"""Read-only views of requests and grants for the portal and the API."""
+
+from __future__ import annotations
+
+from broker._lookup import require_role
+from broker.services import Services
+from broker.states import RequestState
+from graph import Node
+
+
+def my_requests(services: Services, *, user: str) -> list[Node]:
+    """Every request `user` made, newest first."""
+    found = services.store.find_nodes("AccessRequest", equals={"requester": user})
+    return sorted(found, key=lambda n: float(n.props["created_at"]), reverse=True)
+
+
+def active_grants(services: Services, *, viewer: str, everyone: bool = False) -> list[Node]:
+    """Grants in force now: the viewer's own, or everyone's for admins and auditors.
+
+    A grant past `expires_at` is not in force even before the scheduler has revoked it.
+    """
+    equals: dict[str, object] = {"state": RequestState.GRANTED.value}
+    if everyone:
+        require_role(services.store, viewer, "admin", "auditor")
+    else:
+        equals["requester"] = viewer
+    now = services.clock()
+    found = services.store.find_nodes("AccessRequest", equals=equals)
+    return [n for n in found if float(n.props.get("expires_at") or 0) > now]
+
+
+def pending_approvals(services: Services, *, approver: str) -> list[Node]:
+    """Pending requests `approver` may decide (never their own)."""
+    from broker.approve_request import check_can_decide
+    from broker.errors import DomainError
+
+    pending = services.store.find_nodes(
+        "AccessRequest", equals={"state": RequestState.PENDING.value}
+    )
+    mine = []
+    for node in pending:
+        try:
+            check_can_decide(services, approver=approver, request=node.key)
+        except DomainError:
+            continue
+        mine.append(node)
+    return mine

@@ -1,0 +1,90 @@
+"""A person asks for access to a resource; the compiled flows decide."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+
+from broker._decide import decide_request
+from broker._lookup import load_flow, load_identity, load_request
+from broker._transitions import transition
+from broker.errors import AccessDenied, InvalidInput, NotFound
+from broker.grant_request import grant_request
+from broker.services import Services
+from broker.states import RequestState
+from graph import Node, NodeRef, UnknownNode, UpsertEdge, UpsertNode
+
+
+def request_access(
+    services: Services,
+    *,
+    requester: str,
+    resource: str,
+    permissions: Sequence[str],
+    duration_minutes: int,
+    justification: str = "",
+    trigger: str = "portal",
+) -> Node:
+    """Record a request the policies allow, auto-approving when its flow names no approver.
+
+    Raises AccessDenied with the policy engine's explanation when no flow allows it.
+    """
+    _check_shape(permissions, duration_minutes)
+    identity = load_identity(services.store, requester)
+    try:
+        target = services.store.resource_context(NodeRef("Resource", resource))
+    except UnknownNode as missing:
+        raise NotFound(f"no resource `{resource}` exists: check its name") from missing
+    decision = decide_request(
+        services,
+        identity,
+        target,
+        permissions=permissions,
+        duration_minutes=duration_minutes,
+        justification=justification,
+        trigger=trigger,
+    )
+    if not decision.allowed:
+        raise AccessDenied(decision.reason)
+    flow = load_flow(services.store, decision.flow_keys[0])
+    key = f"req_{uuid.uuid4().hex}"
+    ref = NodeRef("AccessRequest", key)
+    services.store.write(
+        [
+            UpsertNode(
+                "AccessRequest",
+                key,
+                {
+                    "requester": requester,
+                    "resource": resource,
+                    "flow": flow.key,
+                    "state": RequestState.PENDING.value,
+                    "permissions": sorted(set(permissions)),
+                    "duration_minutes": duration_minutes,
+                    "justification": justification,
+                    "created_at": services.clock(),
+                    "version": 1,
+                },
+            ),
+            UpsertEdge("REQUESTED", identity.node.ref, ref),
+            UpsertEdge("FOR", ref, target.node.ref),
+            UpsertEdge("MATCHED", ref, NodeRef("AccessFlow", flow.key)),
+        ]
+    )
+    if flow.auto_approve:
+        transition(
+            services.store,
+            key,
+            RequestState.PENDING,
+            RequestState.APPROVED,
+            {"decided_at": services.clock(), "decided_by": "auto-approval"},
+        )
+        grant_request(services, request=key)
+    return load_request(services.store, key)
+
+
+def _check_shape(permissions: Sequence[str], duration_minutes: int) -> None:
+    if not permissions or any(not p.strip() for p in permissions):
+        raise InvalidInput("name at least one permission, e.g. `read`")
+    if duration_minutes <= 0:
+        raise InvalidInput(f"duration `{duration_minutes}` minutes must be positive")

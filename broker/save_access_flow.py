@@ -1,0 +1,85 @@
+"""Create or replace an access flow: checked, compiled to Cedar, then stored in the graph."""
+
+from __future__ import annotations
+
+from broker._lookup import require_role
+from broker.errors import InvalidInput
+from broker.services import Services
+from graph import DeleteEdge, NodeRef, UpsertEdge, UpsertNode, WriteOp
+from policies.flows import AccessFlow, FlowInvalid
+
+
+def save_access_flow(services: Services, *, actor: str, flow: AccessFlow) -> AccessFlow:
+    """Save `flow` for admin `actor`; a bad flow raises InvalidInput and changes nothing."""
+    require_role(services.store, actor, "admin")
+    try:
+        flow.check()
+    except FlowInvalid as bad:
+        raise InvalidInput(str(bad)) from bad
+    links = _links(services, flow)
+    previous = services.store.get_node("AccessFlow", flow.key)
+    try:
+        services.engine.upsert_flow(flow)
+    except FlowInvalid as bad:
+        raise InvalidInput(str(bad)) from bad
+    ref = NodeRef("AccessFlow", flow.key)
+    node = UpsertNode(
+        "AccessFlow",
+        flow.key,
+        {
+            "name": flow.name,
+            "definition": flow.to_json(),
+            "enabled": flow.enabled,
+            "updated_at": services.clock(),
+        },
+    )
+    try:
+        services.store.write([node, *_stale_links(services, ref), *links])
+    except Exception:
+        # Keep the running policy set in step with what is stored.
+        if previous is None:
+            services.engine.remove_flow(flow.key)
+        else:
+            services.engine.upsert_flow(AccessFlow.from_json(str(previous.props["definition"])))
+        raise
+    return flow
+
+
+def _links(services: Services, flow: AccessFlow) -> list[WriteOp]:
+    """The flow's edges to requestors, targets and approvers; each must exist."""
+    ref = NodeRef("AccessFlow", flow.key)
+    wanted = [
+        *(("ALLOWS", NodeRef("User", k), False) for k in flow.requestor_users),
+        *(("ALLOWS", NodeRef("Group", k), False) for k in flow.requestor_groups),
+        *(("COVERS", NodeRef("Integration", k), False) for k in flow.integrations),
+        *(("COVERS", NodeRef("Resource", k), False) for k in flow.resources),
+        *(("APPROVER", NodeRef("User", k), True) for k in flow.approvers),
+        *(("APPROVER", NodeRef("Group", k), True) for k in flow.approver_groups),
+    ]
+    ops: list[WriteOp] = []
+    for kind, other, inbound in wanted:
+        if services.store.get_node(other.kind, other.key) is None:
+            raise InvalidInput(
+                f"flow `{flow.key}` names {other.kind.lower()} `{other.key}`, which does not "
+                "exist: sync it first or fix the name"
+            )
+        src, dst = (other, ref) if inbound else (ref, other)
+        ops.append(UpsertEdge(kind, src, dst))
+    return ops
+
+
+def _stale_links(services: Services, ref: NodeRef) -> list[WriteOp]:
+    store = services.store
+    out = [*store.edges("ALLOWS", src=ref), *store.edges("COVERS", src=ref)]
+    inbound = store.edges("APPROVER", dst=ref)
+    return [DeleteEdge(e.kind, e.src, e.dst, e.key) for e in (*out, *inbound)]
+
+
+def load_flows_into_engine(services: Services) -> int:
+    """At start: hand every stored flow to the policy engine; returns how many."""
+    flows = [
+        AccessFlow.from_json(str(node.props["definition"]))
+        for node in services.store.find_nodes("AccessFlow")
+    ]
+    services.engine.set_flows(flows)
+    return len(flows)

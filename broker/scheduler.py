@@ -1,0 +1,44 @@
+"""The expiry scheduler: a thread in the server process that revokes grants on time."""
+
+from __future__ import annotations
+
+import logging
+import threading
+
+from broker.expire_grants import expire_due_grants
+from broker.services import Services
+
+_log = logging.getLogger(__name__)
+
+
+class ExpiryScheduler:
+    """Runs `expire_due_grants` every `interval` seconds until stopped.
+
+    It runs once at start, so grants that fell due while Keyturn was down go first.
+    """
+
+    def __init__(self, services: Services, *, interval: float = 1.0) -> None:
+        self._services = services
+        self._interval = interval
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="keyturn-expiry", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread.is_alive():
+            self._thread.join(timeout=10)
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            try:
+                expired = expire_due_grants(self._services)
+            except Exception:
+                # A failing pass must not end the loop; the next pass retries.
+                _log.exception("expiry pass failed")
+                expired = []
+            if expired:
+                _log.info("expired %d grant(s): %s", len(expired), ", ".join(expired))
+            self._stop.wait(self._interval)

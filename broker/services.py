@@ -1,0 +1,39 @@
+"""What every use case needs: the graph, the policy engine, a clock and the provisioner."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from graph import GraphStore, Node
+from policies.engine import PolicyEngine
+
+Clock = Callable[[], float]
+
+
+class Provisioner(Protocol):
+    """Gives and takes real access in an integration; `revoke` must be idempotent."""
+
+    def grant(self, request: Node) -> dict[str, str]: ...
+
+    def revoke(self, request: Node) -> None: ...
+
+
+class GraphOnlyProvisioner:
+    """The access is the HAS_ACCESS edge itself (real integrations plug in here later)."""
+
+    def grant(self, request: Node) -> dict[str, str]:
+        return {}
+
+    def revoke(self, request: Node) -> None:
+        return None
+
+
+@dataclass
+class Services:
+    store: GraphStore
+    engine: PolicyEngine
+    clock: Clock = time.time
+    provisioner: Provisioner = field(default_factory=GraphOnlyProvisioner)

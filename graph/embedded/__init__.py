@@ -1,0 +1,7 @@
+"""The embedded graph backend: networkx in memory, durable in SQLite, one process."""
+
+from __future__ import annotations
+
+from graph.embedded._store import EmbeddedStore
+
+__all__ = ["EmbeddedStore"]

@@ -1,0 +1,205 @@
+"""EmbeddedStore: the GraphStore protocol over a networkx graph made durable by SQLite."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from graph.embedded._filelock import FileLock
+from graph.embedded._memory import EdgeId, MemoryGraph, NodeId
+from graph.embedded._plan import copy_props, plan_write
+from graph.embedded._sqlite import SqliteLog
+from graph.store import (
+    Edge,
+    GraphError,
+    IdentityContext,
+    Node,
+    NodeRef,
+    Props,
+    ResourceContext,
+    UnknownNode,
+    WriteOp,
+)
+from graph.validate import check_ops
+
+
+class EmbeddedStore:
+    """The access graph in one process: networkx in memory, every change committed to
+    the SQLite file at `path` before it shows in memory.
+
+    One lock guards every read and write, so a compare-and-set is atomic across threads;
+    an exclusive lock on `path + ".lock"` keeps a second process (or store) out.
+    """
+
+    def __init__(self, path: str) -> None:
+        if not path:
+            raise GraphError("graph URL `embedded:` names no file: use `embedded:PATH`")
+        self._path = path
+        self._lock = threading.RLock()
+        self._closed = False
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+        self._file_lock = FileLock.acquire(path + ".lock", path)
+        log: SqliteLog | None = None
+        try:
+            log = SqliteLog(path)
+            memory = MemoryGraph()
+            memory.load(log.nodes(), log.edges())
+        except BaseException:
+            if log is not None:
+                log.close()
+            self._file_lock.release()
+            raise
+        self._log = log
+        self._memory = memory
+
+    def write(self, ops: Sequence[WriteOp]) -> None:
+        ops = list(ops)
+        check_ops(ops)
+        with self._lock:
+            self._check_open()
+            plan = plan_write(self._memory, ops)
+            self._log.commit(plan)
+            # Memory follows only a committed transaction, so a failure changes neither.
+            self._memory.apply(plan)
+
+    def get_node(self, kind: str, key: str) -> Node | None:
+        with self._lock:
+            self._check_open()
+            props = self._memory.node((kind, key))
+            return None if props is None else Node(kind, key, copy_props(props))
+
+    def find_nodes(
+        self,
+        kind: str,
+        *,
+        equals: Props | None = None,
+        at_most: Props | None = None,
+        limit: int | None = None,
+    ) -> list[Node]:
+        found: list[Node] = []
+        if limit is not None and limit <= 0:
+            return found
+        with self._lock:
+            self._check_open()
+            for key in self._memory.keys_of(kind):
+                props = self._memory.node((kind, key))
+                if props is None or not _matches(props, equals or {}, at_most or {}):
+                    continue
+                found.append(Node(kind, key, copy_props(props)))
+                if limit is not None and len(found) >= limit:
+                    break
+        return found
+
+    def edges(
+        self,
+        kind: str,
+        *,
+        src: NodeRef | None = None,
+        dst: NodeRef | None = None,
+    ) -> list[Edge]:
+        with self._lock:
+            self._check_open()
+            if src is not None:
+                candidates: Iterable[tuple[EdgeId, Mapping[str, Any]]]
+                candidates = self._memory.out_edges((src.kind, src.key))
+            elif dst is not None:
+                candidates = self._memory.in_edges((dst.kind, dst.key))
+            else:
+                candidates = self._memory.edges_of(kind)
+            found = [
+                _edge(eid, props)
+                for eid, props in candidates
+                if eid[0] == kind and (dst is None or eid[2] == (dst.kind, dst.key))
+            ]
+        return sorted(found, key=_edge_order)
+
+    def identity_context(self, ref: NodeRef) -> IdentityContext:
+        with self._lock:
+            node = self._existing(ref)
+            groups = self._reachable(_node_id(ref), "MEMBER_OF")
+            managers = sorted(
+                eid[2][1]
+                for eid, _ in self._memory.out_edges(_node_id(ref))
+                if eid[0] == "REPORTS_TO"
+            )
+        return IdentityContext(
+            node=node,
+            groups=frozenset(key for kind, key in groups if kind == "Group"),
+            manager=managers[0] if managers else None,
+        )
+
+    def resource_context(self, ref: NodeRef) -> ResourceContext:
+        with self._lock:
+            node = self._existing(ref)
+            ancestors = self._reachable(_node_id(ref), "PART_OF")
+        return ResourceContext(node=node, ancestors=tuple(NodeRef(*nid) for nid in ancestors))
+
+    def clear(self) -> None:
+        with self._lock:
+            self._check_open()
+            self._log.clear()
+            self._memory.clear()
+
+    def close(self) -> None:
+        with self._lock:
+            if self._closed:
+                return
+            self._closed = True
+            try:
+                self._log.close()
+            finally:
+                self._file_lock.release()
+
+    def _check_open(self) -> None:
+        if self._closed:
+            raise GraphError(f"the embedded graph `{self._path}` is closed: open it again")
+
+    def _existing(self, ref: NodeRef) -> Node:
+        self._check_open()
+        props = self._memory.node(_node_id(ref))
+        if props is None:
+            raise UnknownNode(ref)
+        return Node(ref.kind, ref.key, copy_props(props))
+
+    def _reachable(self, start: NodeId, edge_kind: str) -> list[NodeId]:
+        """Nodes reachable over `edge_kind` edges, nearest first; cycles end the walk."""
+        seen: set[NodeId] = {start}
+        order: list[NodeId] = []
+        frontier = [start]
+        while frontier:
+            following: list[NodeId] = []
+            for nid in frontier:
+                targets = {eid[2] for eid, _ in self._memory.out_edges(nid) if eid[0] == edge_kind}
+                following.extend(sorted(targets - seen))
+                seen.update(targets)
+            order.extend(following)
+            frontier = following
+        return order
+
+
+def _node_id(ref: NodeRef) -> NodeId:
+    return (ref.kind, ref.key)
+
+
+def _matches(props: Mapping[str, Any], equals: Props, at_most: Props) -> bool:
+    if any(props.get(name) != value for name, value in equals.items()):
+        return False
+    for name, bound in at_most.items():
+        value = props.get(name)
+        try:
+            if value is None or not value <= bound:
+                return False
+        except TypeError:  # a bound of another type never matches, as in Cypher
+            return False
+    return True
+
+
+def _edge(eid: EdgeId, props: Mapping[str, Any]) -> Edge:
+    kind, src, dst, key = eid
+    return Edge(kind, NodeRef(*src), NodeRef(*dst), key, copy_props(props))
+
+
+def _edge_order(edge: Edge) -> tuple[str, str, str, str, str]:
+    return (edge.src.kind, edge.src.key, edge.dst.kind, edge.dst.key, edge.key)

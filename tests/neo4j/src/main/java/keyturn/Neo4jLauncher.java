@@ -1,0 +1,182 @@
+package keyturn;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.PrintStream;
+import java.nio.file.FileVisitResult;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.SimpleFileVisitor;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicReference;
+
+import org.neo4j.configuration.GraphDatabaseSettings;
+import org.neo4j.configuration.connectors.BoltConnector;
+import org.neo4j.configuration.helpers.SocketAddress;
+import org.neo4j.harness.Neo4j;
+import org.neo4j.harness.Neo4jBuilder;
+import org.neo4j.harness.Neo4jBuilders;
+
+/**
+ * Runs a throwaway Neo4j (the in-process test harness) with Bolt on 127.0.0.1.
+ *
+ * <p>Usage: {@code Neo4jLauncher [--port N] [--password P]}. Port 0 (the default) picks a free
+ * port; a password turns authentication on for user {@code neo4j}, without one there is no
+ * authentication. Data lives in a temporary directory that is deleted on exit.
+ *
+ * <p>Stdout carries exactly one line, {@code NEO4J READY bolt://127.0.0.1:PORT}, once Bolt
+ * accepts connections; everything else goes to stderr. The process stops on SIGTERM/SIGINT and
+ * when its stdin reaches end of file, so a parent that dies (even by SIGKILL) takes it along.
+ */
+public final class Neo4jLauncher {
+    private static final String HOST = "127.0.0.1";
+    private static final int MIN_PASSWORD_LENGTH = 8; // Neo4j 5 refuses shorter ones
+
+    private Neo4jLauncher() {}
+
+    public static void main(String[] args) throws Exception {
+        int port = 0;
+        String password = null;
+        for (int i = 0; i < args.length; i++) {
+            String arg = args[i];
+            if ((arg.equals("--port") || arg.equals("--password")) && i + 1 < args.length) {
+                String value = args[++i];
+                if (arg.equals("--port")) {
+                    port = parsePort(value);
+                } else {
+                    password = value;
+                }
+            } else {
+                fail("unknown argument `" + arg + "`: use [--port N] [--password P]");
+            }
+        }
+        if (password != null && password.length() < MIN_PASSWORD_LENGTH) {
+            fail("the password must have at least " + MIN_PASSWORD_LENGTH + " characters");
+        }
+
+        // Neo4j and its libraries may print; keep stdout for the ready line alone.
+        PrintStream ready = System.out;
+        System.setOut(System.err);
+
+        long started = System.nanoTime();
+        Path dir = Files.createTempDirectory("keyturn-neo4j-");
+        AtomicReference<Neo4j> running = new AtomicReference<>();
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> stop(running, dir), "neo4j-stop"));
+
+        Neo4j neo4j = builder(dir, port, password != null).build();
+        running.set(neo4j);
+        if (password != null) {
+            // Embedded access bypasses authentication, so the system database takes the
+            // password directly (no initial `neo4j`/`neo4j` and forced change).
+            neo4j.databaseManagementService()
+                    .database("system")
+                    .executeTransactionally(
+                            "ALTER USER neo4j SET PASSWORD $password CHANGE NOT REQUIRED",
+                            Map.of("password", password));
+        }
+        int boltPort = neo4j.boltURI().getPort();
+        System.err.printf("neo4j started in %d ms%n", (System.nanoTime() - started) / 1_000_000);
+        ready.println("NEO4J READY bolt://" + HOST + ":" + boltPort);
+        ready.flush();
+
+        watchStdin();
+        Thread.currentThread().join(); // the shutdown hook ends the process
+    }
+
+    private static Neo4jBuilder builder(Path dir, int port, boolean auth) {
+        return Neo4jBuilders.newInProcessBuilder(dir)
+                .withDisabledServer() // no HTTP/HTTPS: Keyturn speaks Bolt only
+                .withConfig(BoltConnector.enabled, true)
+                .withConfig(BoltConnector.listen_address, new SocketAddress(HOST, port))
+                .withConfig(GraphDatabaseSettings.auth_enabled, auth)
+                // Small and quick: no preallocated 250 MB transaction logs, tiny page cache,
+                // nothing phoned home.
+                .withConfig(GraphDatabaseSettings.preallocate_logical_logs, false)
+                .withConfig(GraphDatabaseSettings.preallocate_store_files, false)
+                .withConfig(GraphDatabaseSettings.pagecache_memory, 16L * 1024 * 1024)
+                .withConfig(GraphDatabaseSettings.udc_enabled, false);
+    }
+
+    /** Exit when stdin closes; stdin from /dev/null (e.g. `run.sh &` in a script) says nothing. */
+    private static void watchStdin() {
+        try {
+            if (Files.isSameFile(Path.of("/dev/stdin"), Path.of("/dev/null"))) {
+                return;
+            }
+        } catch (IOException | RuntimeException e) {
+            return; // no readable stdin to watch
+        }
+        Thread watcher = new Thread(() -> {
+            byte[] buffer = new byte[256];
+            InputStream in = System.in;
+            try {
+                while (in.read(buffer) != -1) {
+                    // input is ignored; only its end matters
+                }
+            } catch (IOException e) {
+                // a broken stdin means the same as a closed one
+            }
+            System.err.println("stdin closed: stopping neo4j");
+            System.exit(0);
+        }, "stdin-watch");
+        watcher.setDaemon(true);
+        watcher.start();
+    }
+
+    private static void stop(AtomicReference<Neo4j> running, Path dir) {
+        Neo4j neo4j = running.getAndSet(null);
+        try {
+            if (neo4j != null) {
+                neo4j.close();
+            }
+        } catch (RuntimeException e) {
+            System.err.println("neo4j did not shut down cleanly: " + e);
+        } finally {
+            deleteTree(dir);
+        }
+    }
+
+    private static void deleteTree(Path dir) {
+        try {
+            if (!Files.exists(dir)) {
+                return;
+            }
+            Files.walkFileTree(dir, new SimpleFileVisitor<>() {
+                @Override
+                public FileVisitResult visitFile(Path file, BasicFileAttributes attrs)
+                        throws IOException {
+                    Files.delete(file);
+                    return FileVisitResult.CONTINUE;
+                }
+
+                @Override
+                public FileVisitResult postVisitDirectory(Path d, IOException e)
+                        throws IOException {
+                    Files.delete(d);
+                    return FileVisitResult.CONTINUE;
+                }
+            });
+        } catch (IOException e) {
+            System.err.println("could not delete `" + dir + "`: " + e);
+        }
+    }
+
+    private static int parsePort(String value) {
+        try {
+            int port = Integer.parseInt(value);
+            if (port >= 0 && port <= 65535) {
+                return port;
+            }
+        } catch (NumberFormatException e) {
+            // reported below
+        }
+        fail("`" + value + "` is not a port: give 0-65535 (0 picks a free port)");
+        return -1; // unreachable
+    }
+
+    private static void fail(String message) {
+        System.err.println("neo4j launcher: " + message);
+        System.exit(2);
+    }
+}
