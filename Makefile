@@ -8,14 +8,14 @@ LAUNCHER := tests/neo4j/target/.built
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test check bench neo4j clean
+.PHONY: run test check neo4j clean
 
 $(INSTALLED): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' \
 		|| { echo "Keyturn needs Python >= 3.11 (set PYTHON=...)"; exit 1; }
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
-	$(BIN)/python -m pip install -q -e '.[dev]'
+	PYTHONWARNINGS=ignore $(BIN)/python -m pip install -q -e '.[dev]'
 	@touch $@
 
 $(LAUNCHER): tests/neo4j/pom.xml $(shell find tests/neo4j/src -type f 2>/dev/null)
@@ -35,10 +35,6 @@ check: $(INSTALLED)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
-
-## Benchmarks (each prints a table).
-bench: $(INSTALLED) $(LAUNCHER)
-	$(BIN)/python -m tests.bench
 
 ## A local Neo4j for development: then `keyturn serve --graph neo4j://neo4j:keyturn-dev@127.0.0.1:7687`.
 neo4j: $(LAUNCHER)

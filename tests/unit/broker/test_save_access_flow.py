@@ -63,9 +63,7 @@ def test_bad_flow_is_refused_and_the_old_one_keeps_working(
     save_access_flow(services, actor=DEMO_ADMIN, flow=ANALYTICS)
     before = services.store.get_node("AccessFlow", "analytics")
     with pytest.raises(InvalidInput, match=words):
-        save_access_flow(
-            services, actor=DEMO_ADMIN, flow=dataclasses.replace(ANALYTICS, **change)
-        )
+        save_access_flow(services, actor=DEMO_ADMIN, flow=dataclasses.replace(ANALYTICS, **change))
     assert services.store.get_node("AccessFlow", "analytics") == before
     assert _ask_analytics(services) == "analytics"
 
