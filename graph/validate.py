@@ -25,6 +25,7 @@ def check_ops(ops: Sequence[WriteOp]) -> None:
             _check_key(op.kind, op.key)
             if isinstance(op, UpsertNode | SetProps):
                 _check_props(op.kind, NODE_KINDS[op.kind].properties, op.props)
+                _check_keeps_required(op.kind, op.key, op.props)
             if isinstance(op, SetProps):
                 _check_props(op.kind, NODE_KINDS[op.kind].properties, op.expect)
         elif isinstance(op, UpsertEdge | DeleteEdge):
@@ -40,6 +41,13 @@ def check_new_node(kind: str, key: str, props: Mapping[str, Any]) -> None:
     missing = sorted(NODE_KINDS[kind].required - {k for k, v in props.items() if v is not None})
     if missing:
         raise SchemaViolation(f"new {kind} `{key}` lacks required property `{missing[0]}`")
+
+
+def _check_keeps_required(kind: str, key: str, props: Mapping[str, Any]) -> None:
+    """None removes a property; a required one cannot be removed."""
+    removed = sorted(k for k, v in props.items() if v is None and k in NODE_KINDS[kind].required)
+    if removed:
+        raise SchemaViolation(f"{kind} `{key}` cannot lose required property `{removed[0]}`")
 
 
 def check_edge(kind: str, src: NodeRef, dst: NodeRef) -> None:
@@ -68,9 +76,7 @@ def _check_props(owner: str, declared: Mapping[str, PropType], props: Mapping[st
         if expected is None:
             raise SchemaViolation(f"{owner} has no property `{name}`")
         if value is not None and not _has_type(value, expected):
-            raise SchemaViolation(
-                f"{owner}.{name} must be {_type_name(expected)}, not `{value!r}`"
-            )
+            raise SchemaViolation(f"{owner}.{name} must be {_type_name(expected)}, not `{value!r}`")
 
 
 def _has_type(value: Any, expected: PropType) -> bool:

@@ -54,7 +54,7 @@ def compile_flow(flow: AccessFlow, schema: cedarpy.Schema | None = None) -> Comp
         for policy_id, target in zip(policy_ids, targets, strict=True)
     )
     compiled = CompiledFlow(flow.key, policy_ids, text + "\n", targets)
-    _validate(compiled, schema or default_schema())
+    _validate(compiled, default_schema() if schema is None else schema)
     return compiled
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import threading
+from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
@@ -61,7 +62,7 @@ class PolicyEngine:
     def __init__(
         self, flows: Iterable[AccessFlow] = (), *, schema: cedarpy.Schema | None = None
     ) -> None:
-        self._schema = schema or default_schema()
+        self._schema = default_schema() if schema is None else schema
         self._write_lock = threading.Lock()
         self._state = _snapshot({}, {})
         self.set_flows(flows)
@@ -77,8 +78,7 @@ class PolicyEngine:
     def set_flows(self, flows: Iterable[AccessFlow]) -> None:
         """Replace every flow; if any flow is invalid, raise FlowInvalid and change nothing."""
         flows = list(flows)
-        keys = [flow.key for flow in flows]
-        repeated = sorted({key for key in keys if keys.count(key) > 1})
+        repeated = sorted(k for k, n in Counter(f.key for f in flows).items() if n > 1)
         if repeated:
             raise FlowInvalid(f"flow key `{repeated[0]}` is used by more than one flow")
         compiled = {flow.key: compile_flow(flow, self._schema) for flow in flows}
@@ -256,7 +256,7 @@ def _first_failure(
         ),
         (
             ctx.duration_minutes <= flow.max_duration_minutes,
-            f"the longest {nearest} allows is {flow.max_duration_minutes} minutes; "
+            f"{nearest} allows at most {flow.max_duration_minutes} minutes; "
             f"you asked for {ctx.duration_minutes}",
         ),
         (

@@ -37,7 +37,7 @@ class MemoryGraph:
     def load(
         self, nodes: Iterable[tuple[NodeId, PropDict]], edges: Iterable[tuple[EdgeId, PropDict]]
     ) -> None:
-        """Bulk-add what the durable copy holds (networkx's bulk adds are much faster)."""
+        """Bulk-add nodes and edges not in the graph yet (far faster than one by one)."""
         node_rows = list(nodes)
         self._graph.add_nodes_from(node_rows)
         for (kind, key), _ in node_rows:

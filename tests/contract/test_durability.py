@@ -95,7 +95,7 @@ def test_deletes_and_failed_writes_stay_as_they_were_after_reopen(graph_url: str
     try:
         _fill(first)
         first.write([DeleteNode("User", "bob")])
-        with pytest.raises(SchemaViolation, match="lacks required property `name`"):
+        with pytest.raises(SchemaViolation, match="required property `name`"):
             first.write(
                 [user("carol"), member_of(ref("User", "carol"), "eng"), resource("x", name=None)]
             )
@@ -136,7 +136,7 @@ def _python(*args: str) -> subprocess.CompletedProcess[str]:
     )
 
 
-def test_write_that_returned_survives_a_sigkill(embedded_url: str) -> None:
+def test_embedded_write_that_returned_survives_a_sigkill(embedded_url: str) -> None:
     done = _python("-c", _KILLED_WRITER, embedded_url, "25")
 
     assert done.returncode == -signal.SIGKILL, done.stderr
@@ -163,7 +163,7 @@ _OPENER = textwrap.dedent(
 )
 
 
-def test_second_process_opening_the_file_gets_store_locked(embedded_url: str) -> None:
+def test_embedded_second_process_opening_the_file_gets_store_locked(embedded_url: str) -> None:
     store = open_store(embedded_url)
     try:
         refused = _python("-c", _OPENER, embedded_url)
@@ -178,7 +178,7 @@ def test_second_process_opening_the_file_gets_store_locked(embedded_url: str) ->
     assert allowed.stdout.strip() == "opened", allowed.stderr
 
 
-def test_second_store_in_the_same_process_gets_store_locked(embedded_url: str) -> None:
+def test_embedded_second_store_in_the_same_process_gets_store_locked(embedded_url: str) -> None:
     store = open_store(embedded_url)
     try:
         with pytest.raises(StoreLocked, match=r"graph\.db`"):

@@ -181,6 +181,12 @@ BAD_WRITES: list[tuple[str, WriteOp, type[Exception], str]] = [
         "new User `bob` lacks required property `email`",
     ),
     (
+        "removing a required property",
+        SetProps("User", "alice", {"email": None}),
+        SchemaViolation,
+        "User `alice` cannot lose required property `email`",
+    ),
+    (
         "unknown edge kind",
         UpsertEdge("LIKES", ALICE, ref("Group", "eng")),
         SchemaViolation,
