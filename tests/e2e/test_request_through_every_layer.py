@@ -171,3 +171,15 @@ def test_only_admins_create_access_flows(live: LiveKeyturn) -> None:
 
 def test_health_answers(live: LiveKeyturn) -> None:
     assert httpx.get(f"{live.base_url}/healthz").json() == {"status": "ok"}
+
+
+def test_web_placeholder_is_served(live: LiveKeyturn) -> None:
+    page = httpx.get(f"{live.base_url}/")
+    assert page.status_code == 200
+    assert "<h1>Keyturn</h1>" in page.text
+
+
+def test_oversized_query_is_refused_before_it_runs(live: LiveKeyturn) -> None:
+    aliases = " ".join(f"m{i}: me {{ email }}" for i in range(1000))
+    error = live.grantee.error("{ " + aliases + " }")
+    assert "more than 2000 tokens" in error["message"]
