@@ -3,27 +3,39 @@ package keyturn;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.SimpleFileVisitor;
 import java.nio.file.attribute.BasicFileAttributes;
-import java.util.Map;
+import java.time.Duration;
 import java.util.concurrent.atomic.AtomicReference;
 
+import org.neo4j.configuration.Config;
 import org.neo4j.configuration.GraphDatabaseSettings;
 import org.neo4j.configuration.connectors.BoltConnector;
+import org.neo4j.configuration.connectors.BoltConnectorInternalSettings;
 import org.neo4j.configuration.helpers.SocketAddress;
 import org.neo4j.harness.Neo4j;
 import org.neo4j.harness.Neo4jBuilder;
 import org.neo4j.harness.Neo4jBuilders;
+import org.neo4j.io.fs.DefaultFileSystemAbstraction;
+import org.neo4j.kernel.impl.security.User;
+import org.neo4j.logging.NullLogProvider;
+import org.neo4j.memory.EmptyMemoryTracker;
+import org.neo4j.server.security.SecureHasher;
+import org.neo4j.server.security.SystemGraphCredential;
+import org.neo4j.server.security.auth.CommunitySecurityModule;
+import org.neo4j.server.security.auth.FileUserRepository;
 
 /**
  * Runs a throwaway Neo4j (the in-process test harness) with Bolt on 127.0.0.1.
  *
- * <p>Usage: {@code Neo4jLauncher [--port N] [--password P]}. Port 0 (the default) picks a free
- * port; a password turns authentication on for user {@code neo4j}, without one there is no
- * authentication. Data lives in a temporary directory that is deleted on exit.
+ * <p>Usage: {@code Neo4jLauncher [--port N] [--password P] [--warm-up]}. Port 0 (the default)
+ * picks a free port; a password turns authentication on for user {@code neo4j}, without one
+ * there is no authentication; {@code --warm-up} runs some Cypher before reporting ready. Data
+ * lives in a temporary directory that is deleted on exit.
  *
  * <p>Stdout carries exactly one line, {@code NEO4J READY bolt://127.0.0.1:PORT}, once Bolt
  * accepts connections; everything else goes to stderr. The process stops on SIGTERM/SIGINT and
@@ -38,17 +50,17 @@ public final class Neo4jLauncher {
     public static void main(String[] args) throws Exception {
         int port = 0;
         String password = null;
+        boolean warmUp = false;
         for (int i = 0; i < args.length; i++) {
             String arg = args[i];
-            if ((arg.equals("--port") || arg.equals("--password")) && i + 1 < args.length) {
-                String value = args[++i];
-                if (arg.equals("--port")) {
-                    port = parsePort(value);
-                } else {
-                    password = value;
-                }
+            if (arg.equals("--warm-up")) {
+                warmUp = true;
+            } else if (arg.equals("--port") && i + 1 < args.length) {
+                port = parsePort(args[++i]);
+            } else if (arg.equals("--password") && i + 1 < args.length) {
+                password = args[++i];
             } else {
-                fail("unknown argument `" + arg + "`: use [--port N] [--password P]");
+                fail("unknown argument `" + arg + "`: use [--port N] [--password P] [--warm-up]");
             }
         }
         if (password != null && password.length() < MIN_PASSWORD_LENGTH) {
@@ -63,29 +75,43 @@ public final class Neo4jLauncher {
         Path dir = Files.createTempDirectory("keyturn-neo4j-");
         AtomicReference<Neo4j> running = new AtomicReference<>();
         Runtime.getRuntime().addShutdownHook(new Thread(() -> stop(running, dir), "neo4j-stop"));
+        watchStdin(); // from the start: a parent that dies mid-start must not leave us behind
 
-        Neo4j neo4j = builder(dir, port, password != null).build();
-        running.set(neo4j);
+        Path data = dir.resolve("data");
         if (password != null) {
-            // Embedded access bypasses authentication, so the system database takes the
-            // password directly (no initial `neo4j`/`neo4j` and forced change).
-            neo4j.databaseManagementService()
-                    .database("system")
-                    .executeTransactionally(
-                            "ALTER USER neo4j SET PASSWORD $password CHANGE NOT REQUIRED",
-                            Map.of("password", password));
+            writeInitialPassword(data, password);
+        }
+        Neo4j neo4j = builder(dir, data, port, password != null).build();
+        running.set(neo4j);
+        if (warmUp) {
+            warmUp(neo4j);
         }
         int boltPort = neo4j.boltURI().getPort();
         System.err.printf("neo4j started in %d ms%n", (System.nanoTime() - started) / 1_000_000);
         ready.println("NEO4J READY bolt://" + HOST + ":" + boltPort);
         ready.flush();
 
-        watchStdin();
         Thread.currentThread().join(); // the shutdown hook ends the process
     }
 
-    private static Neo4jBuilder builder(Path dir, int port, boolean auth) {
+    /** Compile a few typical statements, so a class-data-sharing training run sees Cypher. */
+    private static void warmUp(Neo4j neo4j) {
+        var db = neo4j.defaultDatabaseService();
+        db.executeTransactionally(
+                "CREATE CONSTRAINT warm IF NOT EXISTS FOR (n:W) REQUIRE n.key IS UNIQUE");
+        db.executeTransactionally(
+                "UNWIND range(1, 3) AS i MERGE (a:W {key: toString(i)}) SET a += {n: i}"
+                        + " MERGE (b:W {key: 'root'}) MERGE (a)-[r:IN {key: ''}]->(b)");
+        db.executeTransactionally(
+                "MATCH (a:W {key: '1'}) OPTIONAL MATCH (a)-[:IN*1..]->(g)"
+                        + " RETURN a, collect(g.key)");
+        db.executeTransactionally("MATCH (n) DETACH DELETE n");
+        db.executeTransactionally("DROP CONSTRAINT warm");
+    }
+
+    private static Neo4jBuilder builder(Path dir, Path data, int port, boolean auth) {
         return Neo4jBuilders.newInProcessBuilder(dir)
+                .withConfig(GraphDatabaseSettings.data_directory, data)
                 .withDisabledServer() // no HTTP/HTTPS: Keyturn speaks Bolt only
                 .withConfig(BoltConnector.enabled, true)
                 .withConfig(BoltConnector.listen_address, new SocketAddress(HOST, port))
@@ -95,7 +121,33 @@ public final class Neo4jLauncher {
                 .withConfig(GraphDatabaseSettings.preallocate_logical_logs, false)
                 .withConfig(GraphDatabaseSettings.preallocate_store_files, false)
                 .withConfig(GraphDatabaseSettings.pagecache_memory, 16L * 1024 * 1024)
-                .withConfig(GraphDatabaseSettings.udc_enabled, false);
+                .withConfig(GraphDatabaseSettings.udc_enabled, false)
+                // Stop in well under a second instead of waiting 5 s twice for Bolt threads.
+                .withConfig(BoltConnectorInternalSettings.enable_local_connector, false)
+                .withConfig(
+                        BoltConnectorInternalSettings.thread_pool_shutdown_wait_time, Duration.ZERO)
+                .withConfig(
+                        BoltConnectorInternalSettings.connection_shutdown_wait_time, Duration.ZERO);
+    }
+
+    /**
+     * Give user neo4j its password before the first start, as `neo4j-admin dbms
+     * set-initial-password` does: an `ALTER USER` after the start would cost seconds of Cypher
+     * warm-up on the system database.
+     */
+    private static void writeInitialPassword(Path data, String password) throws Exception {
+        Config config =
+                Config.newBuilder().set(GraphDatabaseSettings.data_directory, data).build();
+        FileUserRepository users = new FileUserRepository(
+                new DefaultFileSystemAbstraction(),
+                CommunitySecurityModule.getInitialUserRepositoryFile(config),
+                NullLogProvider.getInstance(),
+                EmptyMemoryTracker.INSTANCE);
+        users.start();
+        SystemGraphCredential credential = SystemGraphCredential.createCredentialForPassword(
+                password.getBytes(StandardCharsets.UTF_8), new SecureHasher());
+        users.create(new User("neo4j", null, credential, false, false));
+        users.shutdown();
     }
 
     /** Exit when stdin closes; stdin from /dev/null (e.g. `run.sh &` in a script) says nothing. */

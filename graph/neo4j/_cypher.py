@@ -1,0 +1,184 @@
+"""Cypher text generated from the declared model.
+
+Labels, relationship types and property names are spliced into the text, so each builder
+takes them only from graph.model (asserted here, not trusted from callers) and quotes them
+with backticks; every value travels as a parameter. Writes take a batch: `$rows` is a list
+of maps, one per operation, each with its position `i` in the write.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from graph.model import EDGE_KINDS, NODE_KINDS
+
+LOCK = "_lock"
+"""A property a compare-and-set writes first: writing takes the node's write lock."""
+
+# Properties looked up by value often enough to deserve an index (besides each `key`).
+INDEXED: tuple[tuple[str, str], ...] = (
+    ("AccessRequest", "state"),
+    ("AccessRequest", "expires_at"),
+    ("ApiToken", "token_hash"),
+)
+
+
+def _label(kind: str) -> str:
+    if kind not in NODE_KINDS:
+        raise ValueError(f"`{kind}` is not a declared node kind")
+    return f"`{kind}`"
+
+
+def _type(kind: str) -> str:
+    if kind not in EDGE_KINDS:
+        raise ValueError(f"`{kind}` is not a declared edge kind")
+    return f"`{kind}`"
+
+
+def _prop(kind: str, name: str) -> str:
+    if name not in NODE_KINDS[kind].properties:
+        raise ValueError(f"{kind} declares no property `{name}`")
+    return f"`{name}`"
+
+
+# --- schema --------------------------------------------------------------------------------
+
+
+def schema_statements() -> dict[str, str]:
+    """Every constraint and index Keyturn needs, by name; each is idempotent."""
+    statements = {
+        f"keyturn_{kind}_key": (
+            f"CREATE CONSTRAINT `keyturn_{kind}_key` IF NOT EXISTS "
+            f"FOR (n:{_label(kind)}) REQUIRE n.key IS UNIQUE"
+        )
+        for kind in NODE_KINDS
+    }
+    for kind, name in INDEXED:
+        statements[f"keyturn_{kind}_{name}"] = (
+            f"CREATE INDEX `keyturn_{kind}_{name}` IF NOT EXISTS "
+            f"FOR (n:{_label(kind)}) ON (n.{_prop(kind, name)})"
+        )
+    return statements
+
+
+SCHEMA_NAMES = "SHOW INDEXES YIELD name RETURN collect(name) AS names"
+"""A constraint's backing index carries the constraint's name, so indexes list both."""
+
+
+# --- writes --------------------------------------------------------------------------------
+
+
+def upsert_nodes(kind: str) -> str:
+    """MERGE each row's node, then return the rows whose node lacks a required property:
+    only a node this very row created can (a node never loses a required property)."""
+    merge = f"UNWIND $rows AS row\nMERGE (n:{_label(kind)} {{key: row.key}})\nSET n += row.props"
+    required = sorted(NODE_KINDS[kind].required)
+    if not required:
+        return merge
+    missing = " OR ".join(f"n.{_prop(kind, name)} IS NULL" for name in required)
+    return f"{merge}\nWITH row, n WHERE {missing}\nRETURN row.i AS i"
+
+
+def set_props(kind: str) -> str:
+    """Lock each row's node, read it, then update it; returns what each found before.
+
+    Writing `_lock` first takes the node's write lock, so the properties read after it are
+    the committed ones and stay so until this transaction ends: two compare-and-sets on one
+    node run one after the other, and the second sees the first's result.
+    """
+    return (
+        f"UNWIND $rows AS row\n"
+        f"MATCH (n:{_label(kind)} {{key: row.key}})\n"
+        f"SET n.{LOCK} = true\n"
+        f"WITH row, n, properties(n) AS before\n"
+        f"SET n += row.props\n"
+        f"REMOVE n.{LOCK}\n"
+        f"RETURN row.i AS i, before"
+    )
+
+
+def delete_nodes(kind: str) -> str:
+    return f"UNWIND $rows AS row\nMATCH (n:{_label(kind)} {{key: row.key}})\nDETACH DELETE n"
+
+
+def upsert_edges(kind: str, src_kind: str, dst_kind: str) -> str:
+    """MERGE each row's edge between existing endpoints; returns the rows it applied."""
+    return (
+        f"UNWIND $rows AS row\n"
+        f"MATCH (a:{_label(src_kind)} {{key: row.src}})\n"
+        f"MATCH (b:{_label(dst_kind)} {{key: row.dst}})\n"
+        f"MERGE (a)-[r:{_type(kind)} {{key: row.key}}]->(b)\n"
+        f"SET r += row.props\n"
+        f"RETURN row.i AS i"
+    )
+
+
+def delete_edges(kind: str, src_kind: str, dst_kind: str) -> str:
+    return (
+        f"UNWIND $rows AS row\n"
+        f"MATCH (:{_label(src_kind)} {{key: row.src}})"
+        f"-[r:{_type(kind)} {{key: row.key}}]->"
+        f"(:{_label(dst_kind)} {{key: row.dst}})\n"
+        f"DELETE r"
+    )
+
+
+# --- reads ---------------------------------------------------------------------------------
+
+
+def get_node(kind: str) -> str:
+    return f"MATCH (n:{_label(kind)} {{key: $key}})\nRETURN properties(n) AS props"
+
+
+def find_nodes(
+    kind: str, equals: Sequence[str], nulls: Sequence[str], at_most: Sequence[str], limit: bool
+) -> str:
+    """Nodes of `kind` by key; property `equals[j]` = `$eq{j}`, `nulls` absent,
+    `at_most[j]` <= `$le{j}`, at most `$limit` of them when `limit`."""
+    conditions = [f"n.{_prop(kind, name)} = $eq{j}" for j, name in enumerate(equals)]
+    conditions += [f"n.{_prop(kind, name)} IS NULL" for name in nulls]
+    conditions += [f"n.{_prop(kind, name)} <= $le{j}" for j, name in enumerate(at_most)]
+    where = f"\nWHERE {' AND '.join(conditions)}" if conditions else ""
+    tail = "\nLIMIT $limit" if limit else ""
+    return (
+        f"MATCH (n:{_label(kind)}){where}\n"
+        f"RETURN n.key AS key, properties(n) AS props\nORDER BY n.key{tail}"
+    )
+
+
+def edges(kind: str, src_kind: str | None, dst_kind: str | None) -> str:
+    """Edges of `kind`, from the `$src` node of `src_kind` / to the `$dst` of `dst_kind`."""
+    src = f":{_label(src_kind)} {{key: $src}}" if src_kind else ""
+    dst = f":{_label(dst_kind)} {{key: $dst}}" if dst_kind else ""
+    return (
+        f"MATCH (a{src})-[r:{_type(kind)}]->(b{dst})\n"
+        f"RETURN labels(a) AS src_labels, a.key AS src, "
+        f"labels(b) AS dst_labels, b.key AS dst, properties(r) AS props"
+    )
+
+
+def identity_context(kind: str) -> str:
+    """The identity, every group it reaches over MEMBER_OF (cycles end a path: Cypher never
+    repeats a relationship in one), and its manager."""
+    return (
+        f"MATCH (i:{_label(kind)} {{key: $key}})\n"
+        f"OPTIONAL MATCH (i)-[:`MEMBER_OF`*]->(g:`Group`)\n"
+        f"WITH i, collect(DISTINCT g.key) AS groups\n"
+        f"OPTIONAL MATCH (i)-[:`REPORTS_TO`]->(m:`User`)\n"
+        f"RETURN properties(i) AS props, groups, min(m.key) AS manager"
+    )
+
+
+def resource_context(kind: str) -> str:
+    """The resource and each PART_OF ancestor with its distance (the shortest path)."""
+    return (
+        f"MATCH (r:{_label(kind)} {{key: $key}})\n"
+        f"OPTIONAL MATCH p = (r)-[:`PART_OF`*]->(a)\n"
+        f"WHERE a <> r\n"
+        f"WITH r, a, min(length(p)) AS depth\n"
+        f"RETURN properties(r) AS props, "
+        f"collect(CASE WHEN a IS NOT NULL THEN [labels(a), a.key, depth] END) AS ancestors"
+    )
+
+
+CLEAR = "MATCH (n) DETACH DELETE n"

@@ -1,0 +1,212 @@
+"""Neo4jStore: the GraphStore protocol over a Neo4j 5 server, through the official driver."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+from neo4j import (
+    GraphDatabase,
+    ManagedTransaction,
+    NotificationMinimumSeverity,
+    Session,
+)
+from neo4j.exceptions import AuthError, ClientError, DriverError, Neo4jError
+
+from graph.model import EDGE_KINDS, NODE_KINDS
+from graph.neo4j import _cypher
+from graph.neo4j._write import apply, visible
+from graph.store import (
+    Edge,
+    GraphError,
+    IdentityContext,
+    Node,
+    NodeRef,
+    Props,
+    ResourceContext,
+    UnknownNode,
+    WriteOp,
+)
+from graph.validate import check_ops
+
+
+class Neo4jStore:
+    """The access graph in Neo4j; any number of Keyturn processes may share one server.
+
+    Every write is one transaction; a compare-and-set locks its node before it reads, so
+    it is atomic across processes. Each call uses its own session, so one store may be
+    shared by threads; sessions share the driver's bookmarks, so a read sees every write
+    this store returned from, even on a cluster.
+    """
+
+    def __init__(self, address: str, *, auth: tuple[str, str] | None) -> None:
+        self._driver = GraphDatabase.driver(
+            address,
+            auth=auth,
+            # Notices such as "label `Bundle` does not exist yet" are noise for a store that
+            # queries every declared kind, whether or not one has been written.
+            notifications_min_severity=NotificationMinimumSeverity.OFF,
+        )
+        try:
+            self._driver.verify_connectivity()
+            self._create_schema()
+        except BaseException as exc:
+            self._driver.close()
+            if isinstance(exc, AuthError):
+                raise GraphError(
+                    f"the Neo4j server at `{address}` refused the credentials: "
+                    f"fix the user and password in the graph URL"
+                ) from exc
+            if isinstance(exc, DriverError | Neo4jError):
+                raise GraphError(
+                    f"cannot use the Neo4j server at `{address}` ({exc}): "
+                    f"check that it runs and that the graph URL names it"
+                ) from exc
+            raise
+
+    # --- writes ----------------------------------------------------------------------------
+
+    def write(self, ops: Sequence[WriteOp]) -> None:
+        ops = list(ops)
+        check_ops(ops)
+        if not ops:
+            return
+        with self._session() as session:
+            session.execute_write(apply, ops)
+
+    # --- reads -----------------------------------------------------------------------------
+
+    def get_node(self, kind: str, key: str) -> Node | None:
+        if kind not in NODE_KINDS:
+            return None
+        record = self._read_one(_cypher.get_node(kind), key=key)
+        return None if record is None else Node(kind, key, visible(record["props"]))
+
+    def find_nodes(
+        self,
+        kind: str,
+        *,
+        equals: Props | None = None,
+        at_most: Props | None = None,
+        limit: int | None = None,
+    ) -> list[Node]:
+        equals, at_most = dict(equals or {}), dict(at_most or {})
+        declared = NODE_KINDS.get(kind)
+        if declared is None or (limit is not None and limit <= 0):
+            return []
+        if any(name not in declared.properties for name in [*equals, *at_most]):
+            return []  # no node carries an undeclared property
+        matched = [name for name, value in equals.items() if value is not None]
+        absent = [name for name, value in equals.items() if value is None]
+        bounded = list(at_most)
+        params: dict[str, Any] = {f"eq{j}": equals[name] for j, name in enumerate(matched)}
+        params.update({f"le{j}": at_most[name] for j, name in enumerate(bounded)})
+        if limit is not None:
+            params["limit"] = limit
+        query = _cypher.find_nodes(kind, matched, absent, bounded, limit is not None)
+        return [
+            Node(kind, record["key"], visible(record["props"]))
+            for record in self._read(query, **params)
+        ]
+
+    def edges(
+        self,
+        kind: str,
+        *,
+        src: NodeRef | None = None,
+        dst: NodeRef | None = None,
+    ) -> list[Edge]:
+        if kind not in EDGE_KINDS or any(
+            ref is not None and ref.kind not in NODE_KINDS for ref in (src, dst)
+        ):
+            return []
+        query = _cypher.edges(kind, src.kind if src else None, dst.kind if dst else None)
+        params = {name: ref.key for name, ref in (("src", src), ("dst", dst)) if ref is not None}
+        found = [
+            Edge(
+                kind,
+                NodeRef(_kind_of(record["src_labels"]), record["src"]),
+                NodeRef(_kind_of(record["dst_labels"]), record["dst"]),
+                record["props"].get("key", ""),
+                visible(record["props"]),
+            )
+            for record in self._read(query, **params)
+        ]
+        return sorted(found, key=_edge_order)
+
+    def identity_context(self, ref: NodeRef) -> IdentityContext:
+        record = self._existing(_cypher.identity_context, ref)
+        return IdentityContext(
+            node=Node(ref.kind, ref.key, visible(record["props"])),
+            groups=frozenset(record["groups"]),
+            manager=record["manager"],
+        )
+
+    def resource_context(self, ref: NodeRef) -> ResourceContext:
+        record = self._existing(_cypher.resource_context, ref)
+        ancestors = sorted(
+            (depth, _kind_of(labels), key) for labels, key, depth in record["ancestors"]
+        )
+        return ResourceContext(
+            node=Node(ref.kind, ref.key, visible(record["props"])),
+            ancestors=tuple(NodeRef(kind, key) for _, kind, key in ancestors),
+        )
+
+    # --- lifecycle -------------------------------------------------------------------------
+
+    def clear(self) -> None:
+        with self._session() as session:
+            session.execute_write(_run, _cypher.CLEAR)
+
+    def close(self) -> None:
+        self._driver.close()
+
+    # --- helpers ---------------------------------------------------------------------------
+
+    def _session(self) -> Session:
+        return self._driver.session(bookmark_manager=self._driver.execute_query_bookmark_manager)
+
+    def _read(self, query: str, **params: Any) -> list[Mapping[str, Any]]:
+        with self._session() as session:
+            return session.execute_read(_fetch, query, params)
+
+    def _read_one(self, query: str, **params: Any) -> Mapping[str, Any] | None:
+        records = self._read(query, **params)
+        return records[0] if records else None
+
+    def _existing(self, build: Callable[[str], str], ref: NodeRef) -> Mapping[str, Any]:
+        record = self._read_one(build(ref.kind), key=ref.key) if ref.kind in NODE_KINDS else None
+        if record is None:
+            raise UnknownNode(ref)
+        return record
+
+    def _create_schema(self) -> None:
+        """Create the constraints and indexes that are missing; one query when none is."""
+        wanted = _cypher.schema_statements()
+        existing = set(self._read(_cypher.SCHEMA_NAMES)[0]["names"])
+        for name, statement in wanted.items():
+            if name in existing:
+                continue
+            with self._session() as session:
+                try:
+                    session.run(statement).consume()  # schema changes need their own tx
+                except ClientError as exc:
+                    # Another process created it between our look and our create.
+                    if not (exc.code or "").endswith("AlreadyExists"):
+                        raise
+
+
+def _fetch(tx: ManagedTransaction, query: str, params: dict[str, Any]) -> list[Mapping[str, Any]]:
+    return [record.data() for record in tx.run(query, params)]
+
+
+def _run(tx: ManagedTransaction, query: str) -> None:
+    tx.run(query).consume()
+
+
+def _kind_of(labels: Sequence[str]) -> str:
+    return next((label for label in labels if label in NODE_KINDS), labels[0] if labels else "")
+
+
+def _edge_order(edge: Edge) -> tuple[str, str, str, str, str]:
+    return (edge.src.kind, edge.src.key, edge.dst.kind, edge.dst.key, edge.key)

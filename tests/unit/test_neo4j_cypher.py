@@ -1,0 +1,121 @@
+"""graph.neo4j: the Cypher generated from the declared model, and how a write is batched."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+
+from graph import DeleteNode, NodeRef, SetProps, UpsertEdge, UpsertNode, WriteOp
+from graph.model import NODE_KINDS
+from graph.neo4j import _cypher
+from graph.neo4j._write import batches
+
+ALICE = NodeRef("User", "alice")
+
+
+def test_every_node_kind_gets_a_named_idempotent_key_constraint() -> None:
+    statements = _cypher.schema_statements()
+
+    assert statements["keyturn_User_key"] == (
+        "CREATE CONSTRAINT `keyturn_User_key` IF NOT EXISTS FOR (n:`User`) REQUIRE n.key IS UNIQUE"
+    )
+    assert {f"keyturn_{kind}_key" for kind in NODE_KINDS} <= set(statements)
+
+
+def test_lookup_properties_get_idempotent_indexes() -> None:
+    statements = _cypher.schema_statements()
+
+    assert statements["keyturn_AccessRequest_state"] == (
+        "CREATE INDEX `keyturn_AccessRequest_state` IF NOT EXISTS "
+        "FOR (n:`AccessRequest`) ON (n.`state`)"
+    )
+    assert "keyturn_AccessRequest_expires_at" in statements
+    assert "keyturn_ApiToken_token_hash" in statements
+    assert len(statements) == len(NODE_KINDS) + 3
+
+
+def test_upsert_merges_on_key_and_returns_rows_lacking_a_required_property() -> None:
+    assert _cypher.upsert_nodes("Integration") == (
+        "UNWIND $rows AS row\n"
+        "MERGE (n:`Integration` {key: row.key})\n"
+        "SET n += row.props\n"
+        "WITH row, n WHERE n.`name` IS NULL OR n.`type` IS NULL\n"
+        "RETURN row.i AS i"
+    )
+
+
+def test_compare_and_set_locks_the_node_before_reading_what_it_compares() -> None:
+    """Reading before the lock would let two writers both see PENDING and both win."""
+    cypher = _cypher.set_props("AccessRequest")
+
+    assert cypher == (
+        "UNWIND $rows AS row\n"
+        "MATCH (n:`AccessRequest` {key: row.key})\n"
+        "SET n._lock = true\n"
+        "WITH row, n, properties(n) AS before\n"
+        "SET n += row.props\n"
+        "REMOVE n._lock\n"
+        "RETURN row.i AS i, before"
+    )
+
+
+def test_edge_upsert_matches_both_endpoints_and_merges_on_the_edge_key() -> None:
+    assert _cypher.upsert_edges("HAS_ACCESS", "User", "Resource") == (
+        "UNWIND $rows AS row\n"
+        "MATCH (a:`User` {key: row.src})\n"
+        "MATCH (b:`Resource` {key: row.dst})\n"
+        "MERGE (a)-[r:`HAS_ACCESS` {key: row.key}]->(b)\n"
+        "SET r += row.props\n"
+        "RETURN row.i AS i"
+    )
+
+
+def test_find_nodes_filters_by_parameters_only() -> None:
+    assert _cypher.find_nodes("AccessRequest", ["state"], ["flow"], ["expires_at"], True) == (
+        "MATCH (n:`AccessRequest`)\n"
+        "WHERE n.`state` = $eq0 AND n.`flow` IS NULL AND n.`expires_at` <= $le0\n"
+        "RETURN n.key AS key, properties(n) AS props\n"
+        "ORDER BY n.key\n"
+        "LIMIT $limit"
+    )
+
+
+@pytest.mark.parametrize(
+    "build",
+    [
+        lambda: _cypher.upsert_nodes("User`) DETACH DELETE (x"),
+        lambda: _cypher.upsert_edges("LIKES", "User", "Group"),
+        lambda: _cypher.find_nodes("User", ["shoe_size"], [], [], False),
+    ],
+    ids=["label", "relationship type", "property"],
+)
+def test_names_outside_the_model_never_reach_the_cypher_text(build: Callable[[], str]) -> None:
+    with pytest.raises(ValueError, match=r"not a declared|declares no property"):
+        build()
+
+
+def test_a_write_batches_consecutive_ops_of_one_sort_in_order() -> None:
+    ops: list[WriteOp] = [
+        UpsertNode("User", "alice", {"email": "a@x"}),
+        UpsertNode("User", "bob", {"email": "b@x"}),
+        UpsertNode("Group", "eng", {"name": "eng"}),
+        UpsertEdge("MEMBER_OF", ALICE, NodeRef("Group", "eng")),
+        UpsertEdge("MEMBER_OF", NodeRef("User", "bob"), NodeRef("Group", "eng")),
+        DeleteNode("User", "carol"),
+    ]
+
+    grouped = [[i for i, _ in batch.ops] for batch in batches(ops)]
+
+    assert grouped == [[0, 1], [2], [3, 4], [5]]
+
+
+def test_a_second_op_on_the_same_node_or_edge_starts_a_new_batch() -> None:
+    """Rows of one UNWIND must not depend on each other: the second sees the first's result."""
+    approve = SetProps("AccessRequest", "r1", {"state": "APPROVED"}, {"state": "PENDING"})
+    grant = SetProps("AccessRequest", "r1", {"state": "GRANTING"}, {"state": "APPROVED"})
+    edge = UpsertEdge("HAS_ACCESS", ALICE, NodeRef("Resource", "db"), key="g1")
+    other = UpsertEdge("HAS_ACCESS", ALICE, NodeRef("Resource", "db"), key="g2")
+
+    assert [len(b.ops) for b in batches([approve, grant])] == [1, 1]
+    assert [len(b.ops) for b in batches([edge, other, edge])] == [2, 1]
