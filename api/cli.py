@@ -17,6 +17,8 @@ if TYPE_CHECKING:
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    # The driver logs each failed routing attempt; our GraphError says it once, plainly.
+    logging.getLogger("neo4j").setLevel(logging.CRITICAL)
     return int(args.run(args) or 0)
 
 
