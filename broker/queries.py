@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from broker._lookup import require_role
+from broker.approve_request import check_can_decide
+from broker.errors import DomainError
 from broker.services import Services
 from broker.states import RequestState
 from graph import Node
@@ -31,9 +33,6 @@ def active_grants(services: Services, *, viewer: str, everyone: bool = False) ->
 
 def pending_approvals(services: Services, *, approver: str) -> list[Node]:
     """Pending requests `approver` may decide (never their own)."""
-    from broker.approve_request import check_can_decide
-    from broker.errors import DomainError
-
     pending = services.store.find_nodes(
         "AccessRequest", equals={"state": RequestState.PENDING.value}
     )
