@@ -55,6 +55,7 @@ def create_app(
         finally:
             scheduler.stop()
             if owns_services:
+                services.notifier.close()
                 services.store.close()
 
     graphql = make_graphql_controller(

@@ -1,4 +1,4 @@
-"""The `keyturn` command: serve, seed the demo, issue API tokens."""
+"""The `keyturn` command: serve, seed the demo, issue API tokens, check the activity log."""
 
 from __future__ import annotations
 
@@ -6,7 +6,8 @@ import argparse
 import logging
 import os
 import sys
-from typing import TYPE_CHECKING
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
 
 from api.config import Settings
 
@@ -48,7 +49,79 @@ def _parser() -> argparse.ArgumentParser:
     token.add_argument("--name", default="cli", help="a label for the token")
     _graph_flag(token, env)
     token.set_defaults(run=_token)
+    _audit_commands(sub, env)
     return parser
+
+
+def _audit_commands(sub: Any, env: Settings) -> None:
+    audit = sub.add_parser("audit", help="verify or export the activity log")
+    commands = audit.add_subparsers(required=True, metavar="AUDIT_COMMAND")
+    verify = commands.add_parser(
+        "verify", help="walk the hash chain; exit 1 at the first edited, removed or moved event"
+    )
+    _graph_flag(verify, env)
+    verify.set_defaults(run=_audit_verify)
+    export = commands.add_parser("export", help="write an audit report to stdout, streamed")
+    export.add_argument("--format", choices=("csv", "json"), default="json")
+    export.add_argument("--since", help="from this ISO 8601 time (inclusive, UTC by default)")
+    export.add_argument("--until", help="until this ISO 8601 time (exclusive)")
+    export.add_argument("--actor", help="only events by this actor")
+    export.add_argument("--resource", help="only events about this resource")
+    export.add_argument("--kind", help="an event kind, or a prefix such as `grant`")
+    _graph_flag(export, env)
+    export.set_defaults(run=_audit_export)
+
+
+def _audit_verify(args: argparse.Namespace) -> int:
+    from broker.audit import verify_chain
+
+    services = _open(args.graph)
+    try:
+        report = verify_chain(services.store)
+    finally:
+        services.store.close()
+    if not report.ok:
+        print(f"keyturn: the activity log is broken: {report.problem}", file=sys.stderr)
+        return 1
+    print(f"the activity log is intact: {report.checked} event(s) verified")
+    return 0
+
+
+def _audit_export(args: argparse.Namespace) -> int:
+    from broker.audit import AuditFilter, export, read_events
+
+    try:
+        where = AuditFilter(
+            since=_instant(args.since, "--since"),
+            until=_instant(args.until, "--until"),
+            actor=args.actor,
+            resource=args.resource,
+            kind=args.kind,
+        )
+    except ValueError as bad:
+        print(f"keyturn: {bad}", file=sys.stderr)
+        return 2
+    services = _open(args.graph)
+    try:
+        for chunk in export(read_events(services.store, where), fmt=args.format):
+            sys.stdout.write(chunk)
+    finally:
+        services.store.close()
+    sys.stdout.flush()
+    return 0
+
+
+def _instant(text: str | None, flag: str) -> float | None:
+    if text is None:
+        return None
+    try:
+        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        hint = "e.g. 2026-01-31T12:00Z"
+        raise ValueError(f"{flag} `{text}` is not an ISO 8601 time, {hint}") from None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.timestamp()
 
 
 def _graph_flag(parser: argparse.ArgumentParser, env: Settings) -> None:
@@ -64,8 +137,15 @@ def _serve(args: argparse.Namespace) -> int:
 
     from api.app import create_app
     from api.server import bootstrap
+    from broker import DomainError
+    from broker.notify import NotifyConfig
 
     services = _open(args.graph)
+    try:
+        services.notifier = NotifyConfig.from_env(os.environ).notifier()
+    except DomainError as refused:
+        services.store.close()
+        sys.exit(f"keyturn: {refused}")
     for line in bootstrap(services, demo=args.demo):
         print(line, flush=True)
     print(

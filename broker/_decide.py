@@ -33,11 +33,13 @@ def decide_request(
         kind=target.node.kind,
         ancestors=tuple((a.kind, a.key) for a in target.ancestors),
         tags=frozenset(target.node.props.get("tags") or ()),
+        type=str(target.node.props.get("type") or ""),
     )
     context = RequestContext(
         trigger=trigger,
         permissions=tuple(permissions),
         duration_minutes=duration_minutes,
         justification=justification,
+        now=services.clock(),
     )
     return services.engine.decide(DecisionRequest(principal, resource, context))

@@ -6,6 +6,7 @@ import hashlib
 import hmac
 import secrets
 
+from broker import audit
 from broker._lookup import load_user
 from broker.errors import Unauthenticated
 from broker.services import Services
@@ -19,13 +20,25 @@ def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def issue_api_token(services: Services, *, owner: str, name: str) -> str:
-    """Create a token for `owner` and return it in plain text: the only time it is seen."""
+def issue_api_token(services: Services, *, owner: str, name: str, actor: str | None = None) -> str:
+    """Create a token for `owner` and return it in plain text: the only time it is seen.
+
+    The activity log records who issued it (`actor`, else the owner), never the token.
+    """
     load_user(services.store, owner)
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
     digest = hash_token(token)
     key = f"tok_{digest[:16]}"
-    services.store.write(
+    now = services.clock()
+    entry = audit.Entry(
+        kind="token.issued",
+        at=now,
+        actor=actor or owner,
+        subject=key,
+        data={"owner": owner, "name": name},
+    )
+    audit.write(
+        services.store,
         [
             UpsertNode(
                 "ApiToken",
@@ -34,12 +47,13 @@ def issue_api_token(services: Services, *, owner: str, name: str) -> str:
                     "token_hash": digest,
                     "owner": owner,
                     "name": name,
-                    "created_at": services.clock(),
+                    "created_at": now,
                     "revoked": False,
                 },
             ),
             UpsertEdge("OWNS", NodeRef("User", owner), NodeRef("ApiToken", key)),
-        ]
+        ],
+        entry,
     )
     return token
 

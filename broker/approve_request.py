@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from broker._lookup import load_flow, load_identity, load_request
-from broker._transitions import transition
+from broker._transitions import request_event, transition
 from broker.errors import Forbidden, StateConflict
 from broker.grant_request import grant_request
+from broker.notify import NoticeKind, announce
 from broker.services import Services
 from broker.states import RequestState
 from graph import Node, NodeRef, UpsertEdge
@@ -33,7 +34,10 @@ def approve_request(services: Services, *, approver: str, request: str, reason: 
                 props={"at": now, "reason": reason},
             )
         ],
+        event=request_event(node, "request.approved", at=now, actor=approver, reason=reason),
     )
+    approved = load_request(services.store, request)
+    announce(services, NoticeKind.APPROVED, approved, actor=approver, reason=reason)
     grant_request(services, request=request)
     return load_request(services.store, request)
 

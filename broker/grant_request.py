@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from broker._lookup import load_request, requester_of
-from broker._transitions import transition
+from broker._transitions import request_event, transition
 from broker.errors import DomainError
+from broker.notify import NoticeKind, announce
 from broker.services import Services
 from broker.states import RequestState
 from graph import NodeRef, UpsertEdge, UpsertNode
@@ -17,18 +20,30 @@ class GrantFailed(DomainError):
 def grant_request(services: Services, *, request: str) -> None:
     """APPROVED -> GRANTING -> GRANTED (or FAILED); `expires_at` counts from the grant."""
     store = services.store
-    transition(store, request, RequestState.APPROVED, RequestState.GRANTING)
+    approved = load_request(store, request)
+    transition(
+        store,
+        request,
+        RequestState.APPROVED,
+        RequestState.GRANTING,
+        event=request_event(approved, "grant.started", at=services.clock(), actor="broker"),
+    )
     node = load_request(store, request)
     try:
         services.provisioner.grant(node)
     except Exception as failure:
+        failed_at = services.clock()
         transition(
             store,
             request,
             RequestState.GRANTING,
             RequestState.FAILED,
-            {"ended_at": services.clock(), "reason": f"provisioning failed: {failure}"},
+            {"ended_at": failed_at, "reason": f"provisioning failed: {failure}"},
+            event=request_event(
+                node, "grant.failed", at=failed_at, actor="broker", error=str(failure)
+            ),
         )
+        announce(services, NoticeKind.FAILED, load_request(store, request), actor="broker")
         raise GrantFailed(f"provisioning request `{request}` failed: {failure}") from failure
     granted_at = services.clock()
     expires_at = granted_at + int(node.props["duration_minutes"]) * 60
@@ -68,4 +83,24 @@ def grant_request(services: Services, *, request: str) -> None:
                 },
             ),
         ],
+        event=request_event(
+            node,
+            "grant.granted",
+            at=granted_at,
+            actor="broker",
+            identity=identity.key,
+            permissions=permissions,
+            expires_at=expires_at,
+        ),
     )
+    announce(
+        services,
+        NoticeKind.GRANTED,
+        load_request(store, request),
+        actor="broker",
+        expires_at=_iso(expires_at),
+    )
+
+
+def _iso(at: float) -> str:
+    return datetime.fromtimestamp(at, tz=UTC).isoformat(timespec="seconds")

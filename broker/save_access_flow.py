@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from broker import audit
 from broker._lookup import require_role
 from broker.errors import InvalidInput
 from broker.services import Services
@@ -23,6 +24,7 @@ def save_access_flow(services: Services, *, actor: str, flow: AccessFlow) -> Acc
     except FlowInvalid as bad:
         raise InvalidInput(str(bad)) from bad
     ref = NodeRef("AccessFlow", flow.key)
+    now = services.clock()
     node = UpsertNode(
         "AccessFlow",
         flow.key,
@@ -30,11 +32,18 @@ def save_access_flow(services: Services, *, actor: str, flow: AccessFlow) -> Acc
             "name": flow.name,
             "definition": flow.to_json(),
             "enabled": flow.enabled,
-            "updated_at": services.clock(),
+            "updated_at": now,
         },
     )
+    entry = audit.Entry(
+        kind="flow.created" if previous is None else "flow.updated",
+        at=now,
+        actor=actor,
+        subject=flow.key,
+        data={"definition": flow.to_json()},
+    )
     try:
-        services.store.write([node, *_stale_links(services, ref), *links])
+        audit.write(services.store, [node, *_stale_links(services, ref), *links], entry)
     except Exception:
         # Keep the running policy set in step with what is stored.
         if previous is None:

@@ -5,7 +5,8 @@ from __future__ import annotations
 import logging
 import threading
 
-from broker.expire_grants import expire_due_grants
+from broker._backoff import RetryPolicy
+from broker.expire_grants import REVOKE_RETRY, expire_due_grants
 from broker.services import Services
 
 _log = logging.getLogger(__name__)
@@ -17,9 +18,12 @@ class ExpiryScheduler:
     It runs once at start, so grants that fell due while Keyturn was down go first.
     """
 
-    def __init__(self, services: Services, *, interval: float = 1.0) -> None:
+    def __init__(
+        self, services: Services, *, interval: float = 1.0, retry: RetryPolicy = REVOKE_RETRY
+    ) -> None:
         self._services = services
         self._interval = interval
+        self._retry = retry
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="keyturn-expiry", daemon=True)
 
@@ -34,7 +38,7 @@ class ExpiryScheduler:
     def _run(self) -> None:
         while not self._stop.is_set():
             try:
-                expired = expire_due_grants(self._services)
+                expired = expire_due_grants(self._services, retry=self._retry)
             except Exception:
                 # A failing pass must not end the loop; the next pass retries.
                 _log.exception("expiry pass failed")

@@ -89,6 +89,11 @@ NODE_KINDS: Mapping[str, NodeKind] = MappingProxyType(
                 ended_at=float,
                 reason=str,
                 version=int,
+                # a revoke that keeps failing: how often, when to try next, and the flag
+                revoke_failures=int,
+                revoke_retry_at=float,
+                revoke_error=str,
+                revoke_flagged=bool,
             ),
             _node(
                 "Grant",
@@ -110,6 +115,23 @@ NODE_KINDS: Mapping[str, NodeKind] = MappingProxyType(
                 revoked=bool,
             ),
             _node("AccessLink", ("flow", "token_hash"), flow=str, token_hash=str, expires_at=float),
+            # The activity log: one node per event, keyed by its zero-padded sequence number,
+            # hash-chained to the one before; the single AuditHead ("head") holds the last.
+            _node(
+                "AuditEvent",
+                ("seq", "page", "at", "kind", "prev", "hash"),
+                seq=int,
+                page=int,  # seq // a fixed page size, so readers fetch the log page by page
+                at=float,
+                kind=str,
+                actor=str,
+                resource=str,
+                subject=str,
+                data=str,  # canonical JSON
+                prev=str,
+                hash=str,
+            ),
+            _node("AuditHead", (), seq=int, hash=str),
         )
     }
 )
@@ -129,6 +151,7 @@ EDGE_KINDS: Mapping[str, EdgeKind] = MappingProxyType(
                 permissions=list,
                 expires_at=float,
                 standing=bool,
+                last_used_at=float,  # absent: never used (as far as Keyturn knows)
             ),
             _edge("REQUESTED", IDENTITIES, {"AccessRequest"}),
             _edge("FOR", {"AccessRequest", "Grant"}, {"Resource", "Integration"}),

@@ -7,9 +7,12 @@ expectation fails the whole write raises `ConflictError` and changes nothing.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
+
+if TYPE_CHECKING:
+    from graph.analysis import Access, AccessPath, BlastRadius, Finding, Requester
 
 Props = Mapping[str, Any]
 
@@ -161,6 +164,14 @@ class GraphStore(Protocol):
     def write(self, ops: Sequence[WriteOp]) -> None:
         """Apply every op or none; raise ConflictError, UnknownNode or SchemaViolation."""
 
+    def import_batches(
+        self,
+        batches: Iterable[Sequence[WriteOp]],
+        progress: Callable[[int], None] | None = None,
+    ) -> int:
+        """Write many batches, each atomic as `write`; `progress` hears the running count
+        of ops written; returns it. The fast path for imports and large demos."""
+
     def get_node(self, kind: str, key: str) -> Node | None: ...
 
     def find_nodes(
@@ -187,6 +198,28 @@ class GraphStore(Protocol):
 
     def resource_context(self, ref: NodeRef) -> ResourceContext:
         """Raise UnknownNode when the resource does not exist."""
+
+    # --- analyses (graph.analysis holds their results; each raises UnknownNode) ----------
+
+    def effective_access(self, identity: NodeRef, now: float) -> list[Access]:
+        """Every resource `identity` reaches at `now`, once per grant, with how it does."""
+
+    def who_can_access(self, resource: NodeRef, now: float) -> list[Access]:
+        """Every identity reaching `resource` at `now`, once per grant, with the path."""
+
+    def who_could_request(self, resource: NodeRef) -> list[Requester]:
+        """Identities an enabled access flow covering `resource` (or an ancestor) allows."""
+
+    def access_paths(
+        self, identity: NodeRef, resource: NodeRef, max_depth: int, *, now: float | None = None
+    ) -> list[AccessPath]:
+        """Every distinct path of at most `max_depth` edges; with `now`, unexpired grants only."""
+
+    def blast_radius(self, identity: NodeRef, now: float) -> BlastRadius:
+        """What `identity` reaches at `now`, counted per integration and per tag."""
+
+    def run_saved_query(self, name: str, params: Props) -> list[Finding]:
+        """Run one of graph.analysis.SAVED_QUERIES; raise GraphError for a bad name or params."""
 
     def clear(self) -> None:
         """Delete everything (tests and demo resets only)."""

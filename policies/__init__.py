@@ -1,23 +1,31 @@
-"""Cedar: the schema, the access flow -> policy compiler, and the policy engine."""
+"""Cedar: the schema, the access flow -> policy compiler, the policy engine, forbid rules,
+time windows, deny explanations and the admins' flow analysis."""
 
 from __future__ import annotations
 
+from policies.analysis import Finding, flows_allowing_nothing, shadowed_flows
 from policies.compiler import CompiledFlow, compile_flow, default_schema
 from policies.engine import Decision, PolicyEngine, UnknownFlow
 from policies.entities import DecisionRequest, Principal, RequestContext, Resource
 from policies.flows import AccessFlow, FlowInvalid
+from policies.forbid import ForbidRule, compile_forbid
 
 __all__ = [
     "AccessFlow",
     "CompiledFlow",
     "Decision",
     "DecisionRequest",
+    "Finding",
     "FlowInvalid",
+    "ForbidRule",
     "PolicyEngine",
     "Principal",
     "RequestContext",
     "Resource",
     "UnknownFlow",
     "compile_flow",
+    "compile_forbid",
     "default_schema",
+    "flows_allowing_nothing",
+    "shadowed_flows",
 ]

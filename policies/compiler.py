@@ -29,6 +29,12 @@ class CompiledFlow:
     text: str
     # What each policy lets people request, as (kind, key), parallel to policy_ids.
     targets: tuple[tuple[str, str], ...] = ()
+    # Each policy's own text, parallel to policy_ids: the engine files them by target.
+    texts: tuple[str, ...] = ()
+    # The time zones the policies read (`TimeZone::"..."` entities the engine must send).
+    zones: tuple[str, ...] = ()
+    # The groups the policies mention; None when not known (then every group is sent).
+    groups: tuple[str, ...] | None = None
 
 
 @cache
@@ -47,14 +53,18 @@ def compile_flow(flow: AccessFlow, schema: cedarpy.Schema | None = None) -> Comp
     flow.check()
     if not flow.enabled:
         return CompiledFlow(flow.key, (), "")
-    targets = _targets(flow)
+    targets = flow_targets(flow)
     policy_ids = tuple(f"flow:{flow.key}:{n}" for n in range(len(targets)))
-    text = "\n\n".join(
+    texts = tuple(
         _policy(flow, policy_id, target)
         for policy_id, target in zip(policy_ids, targets, strict=True)
     )
-    compiled = CompiledFlow(flow.key, policy_ids, text + "\n", targets)
-    _validate(compiled, default_schema() if schema is None else schema)
+    window = flow.window
+    zones = (window.zone,) if window is not None else ()
+    text = "\n\n".join(texts) + "\n"
+    groups = tuple(dict.fromkeys(flow.requestor_groups))
+    compiled = CompiledFlow(flow.key, policy_ids, text, targets, texts, zones, groups)
+    validate(compiled, default_schema() if schema is None else schema, f"flow `{flow.key}`")
     return compiled
 
 
@@ -77,15 +87,50 @@ def _escape_char(char: str) -> str:
     return char if char.isprintable() else f"\\u{{{ord(char):x}}}"
 
 
-def _targets(flow: AccessFlow) -> tuple[tuple[str, str], ...]:
+def flow_targets(flow: AccessFlow) -> tuple[tuple[str, str], ...]:
+    """What the flow lets people request, as (kind, key), one policy each: integrations,
+    resources, resource types (`type`), or, when it names none of those, tags (`tag`)."""
     wanted = [("Integration", key) for key in flow.integrations]
     wanted += [("Resource", key) for key in flow.resources]
+    wanted += [("type", key) for key in flow.resource_types]
+    if not wanted:
+        wanted = [("tag", key) for key in flow.tags]
     return tuple(dict.fromkeys(wanted))  # drop repeats, keep the admin's order
+
+
+def resource_scope(target: tuple[str, str]) -> tuple[str, str]:
+    """The resource scope for a target and the condition it needs, if any."""
+    kind, key = target
+    if kind == "type":
+        return "resource", f"resource has type && resource.type == {cedar_string(key)}"
+    if kind == "tag":
+        return "resource", f"resource has tags && resource.tags.contains({cedar_string(key)})"
+    return f"resource in {cedar_entity(kind, key)}", ""
+
+
+def _target_conditions(flow: AccessFlow, target: tuple[str, str]) -> list[str]:
+    scope_condition = resource_scope(target)[1]
+    conditions = [scope_condition] if scope_condition else []
+    if flow.tags and target[0] != "tag":
+        conditions.append(
+            f"resource has tags && resource.tags.containsAny({_string_set(flow.tags)})"
+        )
+    if flow.exclude_resources:
+        excluded = ", ".join(
+            cedar_entity("Resource", key) for key in dict.fromkeys(flow.exclude_resources)
+        )
+        conditions.append(f"!(resource in [{excluded}])")
+    if flow.exclude_tags:
+        conditions.append(
+            f"!(resource has tags && resource.tags.containsAny({_string_set(flow.exclude_tags)}))"
+        )
+    return conditions
 
 
 def _policy(flow: AccessFlow, policy_id: str, target: tuple[str, str]) -> str:
     principal_scope, requestor_condition = _requestors(flow)
-    conditions = [c for c in (requestor_condition,) if c]
+    conditions = _target_conditions(flow, target)
+    conditions += [c for c in (requestor_condition,) if c]
     conditions += [
         f"context.trigger == {cedar_string(flow.trigger)}",
         "!context.permissions.isEmpty()",
@@ -95,13 +140,16 @@ def _policy(flow: AccessFlow, policy_id: str, target: tuple[str, str]) -> str:
     ]
     if flow.justification_required:
         conditions.append('context.justification != ""')
+    window = flow.window
+    if window is not None:
+        conditions.append(window.cedar())
     return (
         f"@id({cedar_string(policy_id)})\n"
         f"@flow({cedar_string(flow.key)})\n"
         "permit (\n"
         f"  {principal_scope},\n"
         '  action == Action::"request",\n'
-        f"  resource in {cedar_entity(*target)}\n"
+        f"  {resource_scope(target)[0]}\n"
         ") when {\n  " + " &&\n  ".join(conditions) + "\n};"
     )
 
@@ -112,7 +160,9 @@ def _requestors(flow: AccessFlow) -> tuple[str, str]:
         return "principal", ""
     groups = tuple(dict.fromkeys(flow.requestor_groups))
     users = tuple(dict.fromkeys(flow.requestor_users))
-    if len(groups) + len(users) == 1:
+    if flow.external and not (groups or users):
+        return "principal is ExternalUser", ""
+    if len(groups) + len(users) == 1 and not flow.external:
         if groups:
             return f"principal in {cedar_entity('Group', groups[0])}", ""
         return f"principal == {cedar_entity('User', users[0])}", ""
@@ -122,6 +172,8 @@ def _requestors(flow: AccessFlow) -> tuple[str, str]:
         for kind, keys in (("Group", groups), ("User", users))
         if keys
     ]
+    if flow.external:
+        alternatives.append("principal is ExternalUser")
     return "principal", "(" + " || ".join(alternatives) + ")"
 
 
@@ -129,11 +181,12 @@ def _string_set(values: tuple[str, ...]) -> str:
     return "[" + ", ".join(cedar_string(v) for v in dict.fromkeys(values)) + "]"
 
 
-def _validate(compiled: CompiledFlow, schema: cedarpy.Schema) -> None:
+def validate(compiled: CompiledFlow, schema: cedarpy.Schema, what: str) -> None:
+    """Raise FlowInvalid when the compiled `what` (e.g. "flow `x`") breaks the schema."""
     try:
         result = cedarpy.validate_policies(compiled.text, schema)
     except (ValueError, UnicodeError) as exc:  # text that cannot even reach the validator
-        raise FlowInvalid(f"flow `{compiled.key}` cannot be compiled: {exc}") from exc
+        raise FlowInvalid(f"{what} cannot be compiled: {exc}") from exc
     if result.validation_passed:
         return
     finding = result.errors[0]
@@ -144,4 +197,4 @@ def _validate(compiled: CompiledFlow, schema: cedarpy.Schema) -> None:
         where = f" for {kind.lower()} `{key}`"
     # Cedar names its positional id (`policy0`); that means nothing to an admin.
     message = re.sub(r"^for policy `[^`]*`, ", "", finding.error)
-    raise FlowInvalid(f"flow `{compiled.key}` does not fit the policy schema{where}: {message}")
+    raise FlowInvalid(f"{what} does not fit the policy schema{where}: {message}")

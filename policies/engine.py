@@ -1,8 +1,9 @@
-"""The policy engine: the compiled flows as one pre-parsed Cedar policy set, and decisions.
+"""The policy engine: the compiled flows as pre-parsed Cedar policy slices, and decisions.
 
-Policy text is parsed when flows change, never per decision. Each change builds a new
-immutable snapshot and swaps it in whole, so a decision sees either the old flows or
-the new ones, and a flow that fails to compile leaves the running set untouched.
+Policy text is parsed when flows change, never per decision, and only for the slices a
+change touches (see `policies._slices`). Each change builds a new immutable snapshot and
+swaps it in whole, so a decision sees either the old flows or the new ones, and a flow
+that fails to compile leaves the running set untouched.
 """
 
 from __future__ import annotations
@@ -10,21 +11,27 @@ from __future__ import annotations
 import re
 import threading
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from types import MappingProxyType
 
 import cedarpy
 
-from policies.compiler import CompiledFlow, compile_flow, default_schema
+from policies._slices import Merged, MergedCache, SliceIndex, SliceKey
+from policies.compiler import CompiledFlow, compile_flow, default_schema, flow_targets
 from policies.entities import (
     DecisionRequest,
-    Principal,
-    Resource,
-    cedar_entities,
+    Fragment,
     cedar_request,
+    entities_handle,
+    principal_key,
+    request_entities,
+    resource_fragments,
 )
+from policies.explain import explain_deny, explain_forbid
 from policies.flows import AccessFlow, FlowInvalid
+from policies.forbid import OWNER_PREFIX, ForbidRule, compile_forbid
+from policies.windows import zone_entity
 
 
 class UnknownFlow(LookupError):
@@ -50,22 +57,61 @@ class Decision:
 class _Snapshot:
     flows: Mapping[str, AccessFlow]
     compiled: Mapping[str, CompiledFlow]
-    policies: cedarpy.PolicySet
-    # The @id of every policy in parse order: Cedar names them `policy0`, `policy1`...
-    policy_ids: tuple[str, ...]
-    policy_flow: Mapping[str, str]  # policy @id -> flow key
+    index: SliceIndex
+    merged: MergedCache
+    # Which flows offer each target, disabled ones included: for explanations.
+    offering: Mapping[SliceKey, tuple[str, ...]]
+    forbids: Mapping[str, ForbidRule]
+    compiled_forbids: Mapping[str, CompiledFlow]
 
 
 class PolicyEngine:
-    """Decides access requests against the access flows it holds. Thread-safe."""
+    """Decides access requests against the access flows it holds. Thread-safe.
+
+    `sliced=False` gives every decision the whole policy set (for benchmarks and checks).
+    """
 
     def __init__(
-        self, flows: Iterable[AccessFlow] = (), *, schema: cedarpy.Schema | None = None
+        self,
+        flows: Iterable[AccessFlow] = (),
+        *,
+        schema: cedarpy.Schema | None = None,
+        sliced: bool = True,
+        forbid_rules: Iterable[ForbidRule] = (),
     ) -> None:
         self._schema = default_schema() if schema is None else schema
+        self._sliced = sliced
         self._write_lock = threading.Lock()
-        self._state = _snapshot({}, {})
+        self._state = _snapshot({}, {}, SliceIndex({}), {}, {})
         self.set_flows(flows)
+        self.set_forbid_rules(forbid_rules)
+
+    @property
+    def forbid_rules(self) -> Mapping[str, ForbidRule]:
+        return self._state.forbids
+
+    def set_forbid_rules(self, rules: Iterable[ForbidRule]) -> None:
+        """Replace every forbid rule; if any is invalid, raise FlowInvalid, change nothing."""
+        rules = list(rules)
+        repeated = sorted(k for k, n in Counter(r.key for r in rules).items() if n > 1)
+        if repeated:
+            raise FlowInvalid(f"forbid rule key `{repeated[0]}` is used by more than one rule")
+        compiled = {rule.key: compile_forbid(rule, self._schema) for rule in rules}
+        with self._write_lock:
+            state = self._state
+            index = state.index
+            for key in sorted({*state.compiled_forbids, *compiled}):
+                index = index.replaced(
+                    OWNER_PREFIX + key, state.compiled_forbids.get(key), compiled.get(key)
+                )
+            self._state = _snapshot(
+                state.flows,
+                state.compiled,
+                index,
+                {rule.key: rule for rule in rules},
+                compiled,
+                state,
+            )
 
     @property
     def flows(self) -> Mapping[str, AccessFlow]:
@@ -75,6 +121,13 @@ class PolicyEngine:
         """Every compiled policy, as Cedar text (for audits and debugging)."""
         return "\n".join(c.text for c in self._state.compiled.values() if c.text)
 
+    def compiled_text(self, flow_key: str) -> str:
+        """The Cedar text flow `flow_key` compiled to ("" for a disabled flow)."""
+        compiled = self._state.compiled.get(flow_key)
+        if compiled is None:
+            raise UnknownFlow(flow_key)
+        return compiled.text
+
     def set_flows(self, flows: Iterable[AccessFlow]) -> None:
         """Replace every flow; if any flow is invalid, raise FlowInvalid and change nothing."""
         flows = list(flows)
@@ -83,18 +136,29 @@ class PolicyEngine:
             raise FlowInvalid(f"flow key `{repeated[0]}` is used by more than one flow")
         compiled = {flow.key: compile_flow(flow, self._schema) for flow in flows}
         with self._write_lock:
-            self._state = _snapshot({flow.key: flow for flow in flows}, compiled)
+            state = self._state
+            index = SliceIndex.build([*compiled.values(), *state.compiled_forbids.values()])
+            self._state = _snapshot(
+                {flow.key: flow for flow in flows},
+                compiled,
+                index,
+                state.forbids,
+                state.compiled_forbids,
+            )
 
     def upsert_flow(self, flow: AccessFlow) -> None:
         """Add or replace one flow; if it is invalid, raise FlowInvalid and change nothing."""
         compiled = compile_flow(flow, self._schema)
         with self._write_lock:
             state = self._state
-            # A new flow is parsed alone; an edit re-parses the whole set (cedarpy cannot
-            # remove a static policy). Slicing by resource scope will bound that to the
-            # slices the flow touches.
+            index = state.index.replaced(flow.key, state.compiled.get(flow.key), compiled)
             self._state = _snapshot(
-                {**state.flows, flow.key: flow}, {**state.compiled, flow.key: compiled}, state
+                {**state.flows, flow.key: flow},
+                {**state.compiled, flow.key: compiled},
+                index,
+                state.forbids,
+                state.compiled_forbids,
+                state,
             )
 
     def remove_flow(self, key: str) -> None:
@@ -104,65 +168,171 @@ class PolicyEngine:
                 raise UnknownFlow(key)
             flows = {k: f for k, f in state.flows.items() if k != key}
             compiled = {k: c for k, c in state.compiled.items() if k != key}
-            self._state = _snapshot(flows, compiled)
+            index = state.index.replaced(key, state.compiled[key], None)
+            self._state = _snapshot(
+                flows, compiled, index, state.forbids, state.compiled_forbids, state
+            )
 
     def decide(self, request: DecisionRequest) -> Decision:
         """Allow only when a flow's policy permits; deny by default, and on any error."""
         state = self._state
-        # Slicing goes here: pick the pre-parsed sets scoped to the resource and its
-        # ancestors instead of the whole set (evaluation is linear in policies given).
         try:
-            result = cedarpy.is_authorized(
-                cedar_request(request), state.policies, cedar_entities(request), self._schema
-            )
+            merged = self._merged_for(state, request)
         except (ValueError, UnicodeError) as exc:
             return _unevaluated(request, str(exc))
-        diagnostics = result.diagnostics
-        errors = tuple(_name_policies(e, state.policy_ids) for e in diagnostics.errors)
-        if result.decision is cedarpy.Decision.NoDecision:
-            return _unevaluated(request, "; ".join(errors), errors)
-        if not result.allowed:
-            reason = _explain_deny(request, state.flows.values(), errors)
-            return Decision(False, errors=errors, reason=reason)
-        by_reason = diagnostics.id_annotations_by_reason
-        policy_ids = tuple(sorted(by_reason[p] for p in diagnostics.reasons if p in by_reason))
-        flow_keys = tuple(sorted({state.policy_flow[p] for p in policy_ids}))
-        return Decision(True, flow_keys, policy_ids, errors)
+        if not merged.parts:  # no policy could apply: Cedar would deny, and say nothing
+            return Decision(False, reason=_explain(state, request, ()))
+        return _decide_alone(state, request, merged)
+
+    def decide_batch(self, requests: Sequence[DecisionRequest]) -> list[Decision]:
+        """`decide` for many requests (e.g. everything one person might request): each
+        person's entities are parsed once, and requests sharing a policy slice share one
+        Cedar call."""
+        state = self._state
+        decisions: list[Decision | None] = [None] * len(requests)
+        by_principal: dict[tuple[object, ...], list[tuple[int, Merged]]] = {}
+        for position, request in enumerate(requests):
+            try:
+                merged = self._merged_for(state, request)
+            except (ValueError, UnicodeError) as exc:
+                decisions[position] = _unevaluated(request, str(exc))
+                continue
+            if not merged.parts:
+                decisions[position] = Decision(False, reason=_explain(state, request, ()))
+                continue
+            who = principal_key(request.principal)
+            by_principal.setdefault(who, []).append((position, merged))
+        for members in by_principal.values():
+            pairs = [(requests[position], merged) for position, merged in members]
+            for (position, _), decision in zip(
+                members, _decide_together(state, pairs), strict=True
+            ):
+                decisions[position] = decision
+        return [d for d in decisions if d is not None]
+
+    def _merged_for(self, state: _Snapshot, request: DecisionRequest) -> Merged:
+        if not self._sliced:
+            return state.merged.get(None)
+        return state.merged.get(state.index.keys_for(request.resource))
+
+
+def _decide_together(
+    state: _Snapshot, pairs: list[tuple[DecisionRequest, Merged]]
+) -> list[Decision]:
+    """Requests of one principal, each with its policies: one entity set for them all and
+    one Cedar call per policy set; one by one if they cannot share the entities."""
+    requests = [request for request, _ in pairs]
+    minutes = {int(request.context.now // 60) for request in requests}
+    if len(minutes) > 1:  # the clock entities differ: they cannot share one entity set
+        return [_decide_alone(state, request, merged) for request, merged in pairs]
+    minute = minutes.pop()
+    zones = sorted({zone for _, merged in pairs for zone in merged.zones})
+    chosen = _shared_fragments(requests)
+    if chosen is None:  # the chains disagree about an entity
+        return [_decide_alone(state, request, merged) for request, merged in pairs]
+    texts = [zone_entity(zone, minute) for zone in zones] + [f.text for f in chosen]
+    groups: frozenset[str] | None = frozenset()
+    for _, merged in pairs:
+        groups = None if groups is None or merged.groups is None else groups | merged.groups
+    by_merged: dict[int, list[int]] = {}
+    for index, (_, merged) in enumerate(pairs):
+        by_merged.setdefault(id(merged), []).append(index)
+    decisions: list[Decision] = [Decision(False)] * len(pairs)
+    try:
+        entities = entities_handle(requests[0].principal, texts, groups)
+        for indexes in by_merged.values():
+            merged = pairs[indexes[0]][1]
+            results = cedarpy.is_authorized_batch(
+                [cedar_request(requests[i]) for i in indexes], merged.policies, entities
+            )
+            for i, result in zip(indexes, results, strict=True):
+                decisions[i] = _conclude(state, requests[i], result, merged)
+    except (ValueError, UnicodeError):
+        return [_decide_alone(state, request, merged) for request, merged in pairs]
+    return decisions
+
+
+def _shared_fragments(requests: list[DecisionRequest]) -> list[Fragment] | None:
+    """One entity per uid for all the requests' resource chains, or None if two chains
+    disagree. A resource requested itself and also an ancestor of another is sent with its
+    attributes: only the requested resource's attributes are ever read."""
+    chosen: dict[tuple[str, str], Fragment] = {}
+    for request in requests:
+        for fragment in resource_fragments(request.resource):
+            known = chosen.get(fragment.uid)
+            if known is None or (fragment.requested and not known.requested):
+                if known is not None and known.parents != fragment.parents:
+                    return None
+                chosen[fragment.uid] = fragment
+            elif known.parents != fragment.parents or (
+                fragment.requested and known.text != fragment.text
+            ):
+                return None
+    return list(chosen.values())
+
+
+def _decide_alone(state: _Snapshot, request: DecisionRequest, merged: Merged) -> Decision:
+    try:
+        entities = request_entities(request, _zones(merged, request), merged.groups)
+        result = cedarpy.is_authorized(cedar_request(request), merged.policies, entities)
+    except (ValueError, UnicodeError) as exc:
+        return _unevaluated(request, str(exc))
+    return _conclude(state, request, result, merged)
+
+
+def _conclude(
+    state: _Snapshot, request: DecisionRequest, result: cedarpy.AuthzResult, merged: Merged
+) -> Decision:
+    diagnostics = result.diagnostics
+    by_reason = diagnostics.id_annotations_by_reason
+    errors = tuple(_name_policies(e, merged.policy_ids) for e in diagnostics.errors)
+    if result.decision is cedarpy.Decision.NoDecision:
+        return _unevaluated(request, "; ".join(errors), errors)
+    if not result.allowed:
+        forbidding = tuple(sorted(by_reason[p] for p in diagnostics.reasons if p in by_reason))
+        if forbidding:  # a forbid rule decided: no flow can help, say which rule
+            reason = explain_forbid(request, state.forbids, state.compiled_forbids, forbidding)
+            return Decision(False, policy_ids=forbidding, errors=errors, reason=reason)
+        return Decision(False, errors=errors, reason=_explain(state, request, errors))
+    policy_ids = tuple(sorted(by_reason[p] for p in diagnostics.reasons if p in by_reason))
+    flow_keys = tuple(sorted({merged.policy_flow[p] for p in policy_ids}))
+    return Decision(True, flow_keys, policy_ids, errors)
+
+
+def _zones(merged: Merged, request: DecisionRequest) -> tuple[str, ...]:
+    """The `TimeZone` entities the merged policies read, at the request's moment."""
+    minute = int(request.context.now // 60)
+    return tuple(zone_entity(zone, minute) for zone in merged.zones)
+
+
+def _explain(state: _Snapshot, request: DecisionRequest, errors: tuple[str, ...]) -> str:
+    resource = request.resource
+    keys = [(resource.kind, resource.key), *resource.ancestors]
+    keys += [("tag", tag) for tag in resource.tags] + [("type", resource.type)]
+    offering = dict.fromkeys(k for key in keys for k in state.offering.get(key, ()))
+    return explain_deny(request, (state.flows[k] for k in offering), errors)
 
 
 def _snapshot(
     flows: Mapping[str, AccessFlow],
     compiled: Mapping[str, CompiledFlow],
-    base: _Snapshot | None = None,
+    index: SliceIndex,
+    forbids: Mapping[str, ForbidRule],
+    compiled_forbids: Mapping[str, CompiledFlow],
+    previous: _Snapshot | None = None,
 ) -> _Snapshot:
-    """Parse `compiled` into a policy set. When it only appends flows to `base`, only the
-    new flows' text is parsed (cedarpy numbers appended policies as concatenation would)."""
-    appended = list(compiled.values())
-    policies = cedarpy.PolicySet.from_str("")
-    policy_ids: tuple[str, ...] = ()
-    if base is not None and _extends(compiled, base.compiled):
-        appended = appended[len(base.compiled) :]
-        policies, policy_ids = base.policies, base.policy_ids
-    text = "\n".join(c.text for c in appended if c.text)
-    try:
-        policies = policies.with_added_str(text) if text else policies
-    except ValueError as exc:  # each flow was validated alone; failing together is a bug
-        raise FlowInvalid(f"the access flows cannot be loaded together: {exc}") from exc
-    policy_ids += tuple(pid for c in appended for pid in c.policy_ids)
-    assert len(policies) == len(policy_ids), "policy numbering drifted from the flows"
+    offering: dict[SliceKey, list[str]] = {}
+    for flow in flows.values():
+        for target in flow_targets(flow):
+            offering.setdefault(target, []).append(flow.key)
     return _Snapshot(
         MappingProxyType(dict(flows)),
         MappingProxyType(dict(compiled)),
-        policies,
-        policy_ids,
-        MappingProxyType({pid: c.key for c in compiled.values() for pid in c.policy_ids}),
-    )
-
-
-def _extends(compiled: Mapping[str, CompiledFlow], base: Mapping[str, CompiledFlow]) -> bool:
-    """True when `compiled` is `base`, unchanged and in order, plus flows after it."""
-    return list(compiled)[: len(base)] == list(base) and all(
-        compiled[key] is flow for key, flow in base.items()
+        index,
+        MergedCache(index, previous.merged if previous is not None else None),
+        MappingProxyType({key: tuple(keys) for key, keys in offering.items()}),
+        MappingProxyType(dict(forbids)),
+        MappingProxyType(dict(compiled_forbids)),
     )
 
 
@@ -184,88 +354,3 @@ def _unevaluated(request: DecisionRequest, error: str, errors: tuple[str, ...] =
         errors=errors or (error,),
         reason=f"the policy engine could not evaluate `{who}` requesting `{what}`: {error}",
     )
-
-
-# --- explaining a deny ----------------------------------------------------------------
-# Computed from the flows, not from Cedar: a deny has no determining policy to point at.
-# The conditions are judged in the order below; the nearest flow is the covering flow
-# that gets furthest before failing (ties go to the first key).
-
-_TRIGGER_PLACES = {"portal": "the portal", "link": "an access link"}
-
-
-def _explain_deny(
-    request: DecisionRequest, flows: Iterable[AccessFlow], errors: tuple[str, ...]
-) -> str:
-    principal, resource = request.principal, request.resource
-    covering = sorted((f for f in flows if _covers(f, resource)), key=lambda f: f.key)
-    if not covering:
-        return f"no access flow covers `{resource.key}`"
-    groups = principal.all_groups()
-    judged = [_first_failure(flow, request, groups) for flow in covering]
-    stage, failure = max(judged, key=lambda judgement: judgement[0])
-    if stage == 0:
-        failure = f"`{principal.key}` is not a requestor of any flow covering `{resource.key}`"
-    elif failure is None:  # Cedar and this reading disagree: say so rather than guess
-        failure = "a flow matches but its policy did not allow the request"
-        if errors:
-            failure += f" ({'; '.join(errors)})"
-    return f"no access flow lets `{principal.key}` request `{resource.key}`: {failure}"
-
-
-def _covers(flow: AccessFlow, resource: Resource) -> bool:
-    for kind, key in ((resource.kind, resource.key), *resource.ancestors):
-        if key in (flow.integrations if kind == "Integration" else flow.resources):
-            return True
-    return False
-
-
-def _is_requestor(flow: AccessFlow, principal: Principal, groups: frozenset[str]) -> bool:
-    if flow.everyone:
-        return True
-    if principal.kind != "User":  # named requestors are users and groups of users
-        return False
-    return principal.key in flow.requestor_users or not groups.isdisjoint(flow.requestor_groups)
-
-
-def _first_failure(
-    flow: AccessFlow, request: DecisionRequest, groups: frozenset[str]
-) -> tuple[int, str | None]:
-    """The index of the first condition the flow fails and why; past the last if none."""
-    ctx = request.context
-    nearest = f"the nearest flow `{flow.key}`"
-    offered = ", ".join(flow.permissions)
-    missing = [p for p in dict.fromkeys(ctx.permissions) if p not in flow.permissions]
-    checks: list[tuple[bool, str]] = [
-        (_is_requestor(flow, request.principal, groups), ""),
-        (
-            ctx.trigger == flow.trigger,
-            f"{nearest} takes requests through "
-            f"{_TRIGGER_PLACES.get(flow.trigger, flow.trigger)} only, not `{ctx.trigger}`",
-        ),
-        (bool(ctx.permissions), f"{nearest} needs at least one permission (offered: {offered})"),
-        (
-            not missing,
-            f"{nearest} does not offer permission{'s' if len(missing) > 1 else ''} "
-            + ", ".join(f"`{p}`" for p in missing)
-            + f" (offered: {offered})",
-        ),
-        (
-            ctx.duration_minutes >= 1,
-            f"{nearest} needs at least 1 minute; you asked for {ctx.duration_minutes}",
-        ),
-        (
-            ctx.duration_minutes <= flow.max_duration_minutes,
-            f"{nearest} allows at most {flow.max_duration_minutes} minutes; "
-            f"you asked for {ctx.duration_minutes}",
-        ),
-        (
-            bool(ctx.justification.strip()) or not flow.justification_required,
-            f"{nearest} needs a justification",
-        ),
-        (flow.enabled, f"{nearest} is disabled; an admin can enable it"),
-    ]
-    for stage, (passed, failure) in enumerate(checks):
-        if not passed:
-            return stage, failure
-    return len(checks), None

@@ -7,14 +7,19 @@ it is in, the resource with its ancestors. Nothing here reads the graph.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+import time
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from functools import lru_cache
 from types import MappingProxyType
-from typing import Any
+from typing import Any, NamedTuple
+
+import cedarpy
 
 PRINCIPAL_KINDS = ("User", "ExternalUser")
 RESOURCE_KINDS = ("Resource", "Integration")
 _LONG = range(-(2**63), 2**63)  # Cedar's Long
+_YEAR_3000 = 32_503_680_000.0  # Unix seconds: far enough, and every time zone can place it
 _NO_PARENTS: Mapping[str, tuple[str, ...]] = MappingProxyType({})
 
 
@@ -37,7 +42,16 @@ class Principal:
             raise ValueError(f"external user `{self.key}` cannot have groups or a manager")
 
     def all_groups(self) -> frozenset[str]:
-        """`groups` closed over `group_parents`."""
+        """`groups` closed over `group_parents` (worked out once per principal)."""
+        known: frozenset[str] | None = self.__dict__.get("_all_groups")
+        if known is None:
+            known = self._close_groups()
+            object.__setattr__(self, "_all_groups", known)  # a cache, not a field
+        return known
+
+    def _close_groups(self) -> frozenset[str]:
+        if not self.group_parents:
+            return self.groups
         seen = set(self.groups)
         todo = list(self.groups)
         while todo:
@@ -60,6 +74,7 @@ class Resource:
     kind: str = "Resource"
     ancestors: tuple[tuple[str, str], ...] = ()
     tags: frozenset[str] = frozenset()
+    type: str = ""  # e.g. `postgres`; flows may target resources by type
 
     def __post_init__(self) -> None:
         if self.kind not in RESOURCE_KINDS:
@@ -83,10 +98,14 @@ class RequestContext:
     permissions: tuple[str, ...]
     duration_minutes: int
     justification: str = ""
+    # When the request is made (Unix seconds): time windows are judged at this moment.
+    now: float = field(default_factory=time.time)
 
     def __post_init__(self) -> None:
         if isinstance(self.duration_minutes, bool) or self.duration_minutes not in _LONG:
             raise ValueError(f"duration `{self.duration_minutes}` is not a whole number")
+        if not 0 <= self.now < _YEAR_3000:  # also refuses NaN
+            raise ValueError(f"request time `{self.now}` is not a moment between 1970 and 3000")
 
 
 @dataclass(frozen=True)
@@ -115,7 +134,95 @@ def cedar_request(request: DecisionRequest) -> dict[str, Any]:
 def cedar_entities(request: DecisionRequest) -> str:
     """The entities the decision can see, as Cedar JSON: the principal, its groups, the
     resource and its ancestors, each with its direct parents so `in` works transitively."""
-    return json.dumps([*_principal_entities(request.principal), *_resource_entities(request)])
+    return json.dumps(
+        [*_principal_entities(request.principal), *_resource_entities(request.resource)]
+    )
+
+
+# --- the fast path: parsed once, reused ------------------------------------------------
+# Parsing entity JSON costs Cedar more than evaluating a sliced policy set, so the
+# principal's entities are parsed once into a handle and each resource chain is
+# serialised once; a decision only adds the resource's (small) JSON to the handle.
+
+_PrincipalKey = tuple[str, str, str, frozenset[str], str | None]
+
+
+def principal_key(
+    principal: Principal, relevant_groups: frozenset[str] | None = None
+) -> _PrincipalKey:
+    """Everything the principal's entities depend on, hashable (its cache key). With
+    `relevant_groups` (the groups the policies at hand mention), only those are kept:
+    Cedar cannot tell the difference, and has fewer parents to close over."""
+    groups = principal.all_groups() if principal.group_parents else principal.groups
+    if relevant_groups is not None:
+        groups = groups & relevant_groups
+    return (principal.kind, principal.key, principal.email, groups, principal.manager)
+
+
+@lru_cache(maxsize=4096)
+def principal_handle(key: _PrincipalKey) -> cedarpy.Entities:
+    """The principal `key` describes as parsed entities; raises ValueError if Cedar cannot
+    read them. Every group, nested ones included, is a direct parent of the principal and
+    groups are left out: `principal in Group::...` then holds exactly as with the nesting
+    spelled out, and Cedar has one entity to parse instead of one per group."""
+    kind, name, email, groups, manager = key
+    attrs: dict[str, Any] = {"email": email}
+    if manager is not None:
+        attrs["manager"] = {"__entity": _uid("User", manager)}
+    entity = _entity(kind, name, attrs, [("Group", g) for g in sorted(groups)])
+    return cedarpy.Entities.from_json_str(json.dumps([entity]))
+
+
+class Fragment(NamedTuple):
+    """One entity of a resource chain as Cedar JSON, with what decides if two agree."""
+
+    uid: tuple[str, str]
+    parents: tuple[tuple[str, str], ...]
+    requested: bool  # the requested resource itself (with attributes), not an ancestor
+    text: str
+
+
+@lru_cache(maxsize=16384)
+def resource_fragments(resource: Resource) -> tuple[Fragment, ...]:
+    """The resource chain's entities, the requested resource first."""
+    return tuple(
+        Fragment(
+            (entity["uid"]["type"], entity["uid"]["id"]),
+            tuple((p["type"], p["id"]) for p in entity["parents"]),
+            position == 0,
+            json.dumps(entity),
+        )
+        for position, entity in enumerate(_resource_entities(resource))
+    )
+
+
+def request_entities(
+    request: DecisionRequest,
+    extra: tuple[str, ...] = (),
+    relevant_groups: frozenset[str] | None = None,
+) -> cedarpy.Entities:
+    """The entities of one decision, plus the `extra` entity JSON objects; cached, since
+    the same person asking for the same thing again is common."""
+    key = principal_key(request.principal, relevant_groups)
+    return _request_entities(key, request.resource, extra)
+
+
+@lru_cache(maxsize=4096)
+def _request_entities(
+    key: _PrincipalKey, resource: Resource, extra: tuple[str, ...]
+) -> cedarpy.Entities:
+    fragments = [fragment.text for fragment in resource_fragments(resource)]
+    return principal_handle(key).with_added_json_str("[" + ",".join([*fragments, *extra]) + "]")
+
+
+def entities_handle(
+    principal: Principal,
+    fragments: Iterable[str],
+    relevant_groups: frozenset[str] | None = None,
+) -> cedarpy.Entities:
+    """The principal's cached handle plus the given entity JSON objects."""
+    base = principal_handle(principal_key(principal, relevant_groups))
+    return base.with_added_json_str("[" + ",".join(fragments) + "]")
 
 
 def _principal_entities(principal: Principal) -> list[dict[str, Any]]:
@@ -131,12 +238,15 @@ def _principal_entities(principal: Principal) -> list[dict[str, Any]]:
     return entities
 
 
-def _resource_entities(request: DecisionRequest) -> list[dict[str, Any]]:
-    resource = request.resource
+def _resource_entities(resource: Resource) -> list[dict[str, Any]]:
     chain = [(resource.kind, resource.key), *resource.ancestors]
     entities = []
     for position, (kind, key) in enumerate(chain):
-        attrs = {"tags": sorted(resource.tags)} if position == 0 else {}
+        attrs: dict[str, Any] = {}
+        if position == 0:
+            attrs["tags"] = sorted(resource.tags)
+            if resource.type:
+                attrs["type"] = resource.type
         parents = chain[position + 1 : position + 2]
         entities.append(_entity(kind, key, attrs, parents))
     return entities

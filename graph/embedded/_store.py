@@ -3,10 +3,19 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from graph.analysis import (
+    Access,
+    AccessPath,
+    BlastRadius,
+    Finding,
+    Requester,
+    run_saved_query,
+)
+from graph.analysis import _embedded as _analysis
 from graph.embedded._filelock import FileLock
 from graph.embedded._memory import EdgeId, MemoryGraph, NodeId
 from graph.embedded._plan import copy_props, plan_write
@@ -63,6 +72,22 @@ class EmbeddedStore:
             self._log.commit(plan)
             # Memory follows only a committed transaction, so a failure changes neither.
             self._memory.apply(plan)
+
+    def import_batches(
+        self,
+        batches: Iterable[Sequence[WriteOp]],
+        progress: Callable[[int], None] | None = None,
+    ) -> int:
+        """Write each batch as `write` does: planned, then one SQLite transaction of
+        executemany statements, so a batch is atomic and durable on its own."""
+        written = 0
+        for batch in batches:
+            ops = list(batch)
+            self.write(ops)
+            written += len(ops)
+            if progress is not None:
+                progress(written)
+        return written
 
     def get_node(self, kind: str, key: str) -> Node | None:
         with self._lock:
@@ -135,6 +160,39 @@ class EmbeddedStore:
             node = self._existing(ref)
             ancestors = self._reachable(_node_id(ref), "PART_OF")
         return ResourceContext(node=node, ancestors=tuple(NodeRef(*nid) for nid in ancestors))
+
+    def effective_access(self, identity: NodeRef, now: float) -> list[Access]:
+        with self._lock:
+            self._existing(identity)
+            return _analysis.effective_access(self._memory, _node_id(identity), now)
+
+    def who_can_access(self, resource: NodeRef, now: float) -> list[Access]:
+        with self._lock:
+            self._existing(resource)
+            return _analysis.who_can_access(self._memory, _node_id(resource), now)
+
+    def who_could_request(self, resource: NodeRef) -> list[Requester]:
+        with self._lock:
+            self._existing(resource)
+            return _analysis.who_could_request(self._memory, _node_id(resource))
+
+    def access_paths(
+        self, identity: NodeRef, resource: NodeRef, max_depth: int, *, now: float | None = None
+    ) -> list[AccessPath]:
+        with self._lock:
+            self._existing(identity)
+            self._existing(resource)
+            return _analysis.access_paths(
+                self._memory, _node_id(identity), _node_id(resource), max_depth, now
+            )
+
+    def blast_radius(self, identity: NodeRef, now: float) -> BlastRadius:
+        with self._lock:
+            self._existing(identity)
+            return _analysis.blast_radius(self._memory, _node_id(identity), now)
+
+    def run_saved_query(self, name: str, params: Props) -> list[Finding]:
+        return run_saved_query(self, name, params)
 
     def clear(self) -> None:
         with self._lock:

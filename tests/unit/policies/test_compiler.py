@@ -213,3 +213,62 @@ def test_the_packaged_schema_declares_the_keyturn_entities_and_request() -> None
         'action "request"',
     ):
         assert declaration in rendered
+
+
+_NEW_TARGETS: list[dict[str, Any]] = [
+    {"resource_types": ("postgres", "s3")},
+    {"tags": ("pci", "pii")},
+    {"integrations": ("pg-prod",), "tags": ("pci",), "exclude_tags": ("dev",)},
+    {"resource_types": ("postgres",), "exclude_resources": ("pg-prod/a", "pg-prod/b")},
+]
+_NEW_REQUESTORS: list[dict[str, Any]] = [
+    {"external": True, "trigger": "link"},
+    {"external": True, "trigger": "link", "requestor_groups": ("eng",)},
+    {"requestor_users": ("alice@corp.com",)},
+]
+_WINDOWS: list[dict[str, Any]] = [
+    {},
+    {"window_days": ("sat",), "window_start": "00:00", "window_end": "24:00", "time_zone": "UTC"},
+    {"window_start": "09:00", "window_end": "17:30", "time_zone": "Asia/Kolkata"},
+]
+
+
+@pytest.mark.parametrize(
+    ("requestors", "targets", "window"),
+    list(itertools.product(_NEW_REQUESTORS, _NEW_TARGETS, _WINDOWS)),
+)
+def test_every_new_option_combination_validates_against_the_schema(
+    requestors: dict[str, Any], targets: dict[str, Any], window: dict[str, Any]
+) -> None:
+    flow = AccessFlow(key="combo", name="Combo", **requestors, **targets, **window)
+    compiled = compile_flow(flow)
+    assert len(compiled.policy_ids) == len(compiled.targets) > 0
+    assert compiled.zones == ((window["time_zone"],) if window else ())
+    assert cedarpy.validate_policies(compiled.text, schema_text()).validation_passed
+
+
+def test_new_options_compile_to_the_documented_conditions() -> None:
+    """External requesters by link, a type target filtered by tags, an exclusion, a window."""
+    flow = AccessFlow(
+        key="guests",
+        name="Guests",
+        external=True,
+        trigger="link",
+        resource_types=("postgres",),
+        tags=("vendor",),
+        exclude_resources=("pg-prod/payments",),
+        window_days=("mon", "tue", "wed"),
+        window_start="09:00",
+        window_end="18:00",
+        time_zone="Europe/Berlin",
+    )
+    text = compile_flow(flow).text
+    assert "  principal is ExternalUser,\n" in text
+    assert "  resource\n) when {\n" in text
+    assert 'resource has type && resource.type == "postgres" &&\n' in text
+    assert 'resource has tags && resource.tags.containsAny(["vendor"]) &&\n' in text
+    assert '!(resource in [Resource::"pg-prod/payments"]) &&\n' in text
+    assert (
+        '(["mon", "tue", "wed"].contains(TimeZone::"Europe/Berlin".weekday) && '
+        'TimeZone::"Europe/Berlin".minute >= 540 && TimeZone::"Europe/Berlin".minute < 1080)'
+    ) in text

@@ -81,7 +81,8 @@ def test_a_non_member_is_denied_with_the_reason() -> None:
     assert not decision.allowed
     assert decision.flow_keys == decision.policy_ids == decision.errors == ()
     assert decision.reason == (
-        DENIED_BOB + "`bob@corp.com` is not a requestor of any flow covering `pg-prod/payments`"
+        DENIED_BOB + "`bob@corp.com` is not a requestor of any flow covering `pg-prod/payments`: "
+        "you are not in group `engineering`"
     )
 
 

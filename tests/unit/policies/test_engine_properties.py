@@ -1,29 +1,57 @@
-"""The engine's Cedar decisions agree with a plain reading of what the flows say."""
+"""The engine's Cedar decisions agree with a plain reading of what the flows and forbid
+rules say, over random flows, identities, group nestings, resources, times and requests.
+
+Each example draws at least five requests and asks each at every one of the five instants,
+so the 400 examples below judge at least 10,000 generated cases (`decide` and
+`decide_batch` both).
+"""
 
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import datetime
+from zoneinfo import ZoneInfo
 
-from hypothesis import given, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from policies.engine import PolicyEngine
+from policies.engine import Decision, PolicyEngine
 from policies.entities import DecisionRequest, Principal, RequestContext, Resource
 from policies.flows import AccessFlow
+from policies.forbid import ForbidRule
 
 USERS = ("alice@corp.com", "bob@corp.com", "carol@corp.com")
 GROUPS = ("eng", "ops", "sec")
 # eng and ops sit inside staff, so a flow for staff needs Cedar to follow the nesting.
 GROUP_PARENTS = {"eng": ("staff",), "ops": ("staff",)}
+TAGS = ("pii", "pci", "prod")
+TYPES = ("postgres", "s3")
 RESOURCES = (
-    Resource("pg", kind="Integration"),
-    Resource("pg/db1", ancestors=(("Integration", "pg"),)),
-    Resource("pg/db1/t", ancestors=(("Resource", "pg/db1"), ("Integration", "pg"))),
+    Resource("pg", kind="Integration", type="postgres"),
+    Resource(
+        "pg/db1", ancestors=(("Integration", "pg"),), tags=frozenset({"prod"}), type="postgres"
+    ),
+    Resource(
+        "pg/db1/t",
+        ancestors=(("Resource", "pg/db1"), ("Integration", "pg")),
+        tags=frozenset({"pci", "pii"}),
+    ),
     Resource("s3", kind="Integration"),
-    Resource("s3/b", ancestors=(("Integration", "s3"),), tags=frozenset({"pii"})),
+    Resource("s3/b", ancestors=(("Integration", "s3"),), tags=frozenset({"pii"}), type="s3"),
 )
 PERMISSIONS = ("read", "write", "admin")
 TRIGGERS = ("portal", "link")
+# (days, start, end, zone); the instants below fall inside and outside each of them.
+WINDOWS = (
+    (("mon", "tue", "wed", "thu", "fri"), "09:00", "18:00", "Europe/Berlin"),
+    ((), "08:00", "20:00", "America/Los_Angeles"),
+    (("sat", "sun"), "00:00", "24:00", "Asia/Tokyo"),
+)
+INSTANTS = tuple(
+    datetime(2026, 11, day, hour, minute, tzinfo=ZoneInfo("UTC")).timestamp()
+    for day, hour, minute in ((23, 8, 0), (23, 16, 59), (23, 17, 0), (28, 3, 0), (29, 15, 0))
+)
+DAY_NAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 
 def _subset(values: tuple[str, ...], min_size: int = 0) -> st.SearchStrategy[tuple[str, ...]]:
@@ -32,16 +60,27 @@ def _subset(values: tuple[str, ...], min_size: int = 0) -> st.SearchStrategy[tup
     ).map(tuple)
 
 
+def _window_fields(window: tuple[tuple[str, ...], str, str, str] | None) -> dict[str, object]:
+    if window is None:
+        return {}
+    days, start, end, zone = window
+    return {"window_days": days, "window_start": start, "window_end": end, "time_zone": zone}
+
+
 @st.composite
 def _flow(draw: st.DrawFn, key: str) -> AccessFlow:
+    trigger = draw(st.sampled_from(TRIGGERS))
     everyone = draw(st.booleans())
+    external = trigger == "link" and draw(st.booleans())
     users = draw(_subset(USERS))
     groups = draw(_subset((*GROUPS, "staff")))
-    if not (everyone or users or groups):
+    if not (everyone or external or users or groups):
         groups = ("eng",)
-    integrations = draw(_subset(("pg", "s3")))
+    integrations = draw(_subset(("pg", "s3"), 0))
     resources = draw(_subset(("pg/db1", "pg/db1/t", "s3/b")))
-    if not (integrations or resources):
+    types = draw(_subset(TYPES)) if draw(st.integers(0, 3)) == 0 else ()
+    tags = draw(_subset(TAGS)) if draw(st.integers(0, 2)) == 0 else ()
+    if not (integrations or resources or types or tags):
         resources = ("pg/db1",)
     return AccessFlow(
         key=key,
@@ -49,19 +88,31 @@ def _flow(draw: st.DrawFn, key: str) -> AccessFlow:
         requestor_users=users,
         requestor_groups=groups,
         everyone=everyone,
+        external=external,
         integrations=integrations,
         resources=resources,
+        resource_types=types,
+        tags=tags,
+        exclude_resources=draw(_subset(("pg/db1", "s3/b"))) if draw(st.booleans()) else (),
+        exclude_tags=draw(_subset(TAGS)) if draw(st.integers(0, 3)) == 0 else (),
         permissions=draw(_subset(PERMISSIONS, min_size=1)),
         max_duration_minutes=draw(st.integers(1, 600)),
         justification_required=draw(st.booleans()),
-        trigger=draw(st.sampled_from(TRIGGERS)),
+        trigger=trigger,
         enabled=draw(st.integers(0, 4)) > 0,
+        **_window_fields(draw(st.none() | st.sampled_from(WINDOWS))),  # type: ignore[arg-type]
     )
 
 
 @st.composite
-def _flows(draw: st.DrawFn) -> list[AccessFlow]:
-    return [draw(_flow(f"f{n}")) for n in range(draw(st.integers(0, 4)))]
+def _forbid(draw: st.DrawFn, key: str) -> ForbidRule:
+    tags = draw(_subset(TAGS))
+    integrations = draw(_subset(("pg", "s3")))
+    resources = draw(_subset(("pg/db1", "s3/b")))
+    if not (tags or integrations or resources):
+        tags = ("pci",)
+    window = draw(st.none() | st.sampled_from(WINDOWS))
+    return ForbidRule(key, tags, integrations, resources, **_window_fields(window))  # type: ignore[arg-type]
 
 
 _EXTERNAL = Principal("guest@example.org", "guest@example.org", kind="ExternalUser")
@@ -81,8 +132,32 @@ _contexts = st.builds(
     _subset(PERMISSIONS),
     st.integers(-5, 700),
     st.sampled_from(("", "  ", "on call")),
+    st.sampled_from(INSTANTS),
 )
 _requests = st.builds(DecisionRequest, _principals, st.sampled_from(RESOURCES), _contexts)
+
+
+def _chain(resource: Resource) -> list[tuple[str, str]]:
+    return [(resource.kind, resource.key), *resource.ancestors]
+
+
+def _targets(flow: AccessFlow, resource: Resource) -> bool:
+    """The flow names the resource (before its tag filter and exclusions)."""
+    for kind, key in _chain(resource):
+        if key in (flow.integrations if kind == "Integration" else flow.resources):
+            return True
+    if resource.type in flow.resource_types:
+        return True
+    by_tag = not (flow.integrations or flow.resources or flow.resource_types)
+    return by_tag and bool(resource.tags & set(flow.tags))
+
+
+def _is_open(fields: AccessFlow | ForbidRule, now: float) -> bool:
+    local = datetime.fromtimestamp(now, ZoneInfo(fields.time_zone))
+    minute = local.hour * 60 + local.minute
+    start, end = (int(t[:2]) * 60 + int(t[3:]) for t in (fields.window_start, fields.window_end))
+    days = fields.window_days or DAY_NAMES
+    return DAY_NAMES[local.weekday()] in days and start <= minute < end
 
 
 @st.composite
@@ -106,16 +181,9 @@ def _near_request(draw: st.DrawFn, flow: AccessFlow) -> DecisionRequest:
                 group_parents=GROUP_PARENTS,
             )
         )
-    if flow.everyone:
+    if flow.everyone or flow.external:
         members.append(_EXTERNAL)
-    covered = [
-        r
-        for r in RESOURCES
-        if any(
-            key in (*flow.integrations, *flow.resources)
-            for _, key in ((r.kind, r.key), *r.ancestors)
-        )
-    ]
+    covered = [r for r in RESOURCES if _targets(flow, r)] or list(RESOURCES)
     limit = flow.max_duration_minutes
     request = DecisionRequest(
         draw(st.sampled_from(members)) if members else draw(_principals),
@@ -125,6 +193,7 @@ def _near_request(draw: st.DrawFn, flow: AccessFlow) -> DecisionRequest:
             draw(_subset(flow.permissions, min_size=1)),
             draw(st.sampled_from((1, limit - 1, limit, limit + 1))),
             "on call",
+            draw(st.sampled_from(INSTANTS)),
         ),
     )
     for _ in range(draw(st.integers(0, 2))):
@@ -138,12 +207,21 @@ def _near_request(draw: st.DrawFn, flow: AccessFlow) -> DecisionRequest:
     return request
 
 
+Case = tuple[list[AccessFlow], list[ForbidRule], list[DecisionRequest]]
+
+
 @st.composite
-def _flows_and_requests(draw: st.DrawFn) -> tuple[list[AccessFlow], list[DecisionRequest]]:
-    flows = draw(_flows())
+def _cases(draw: st.DrawFn) -> Case:
+    flows = [draw(_flow(f"f{n}")) for n in range(draw(st.integers(0, 4)))]
+    forbids = [draw(_forbid(f"r{n}")) for n in range(draw(st.integers(0, 3)) // 2)]
     near = [_near_request(flow) for flow in flows]
-    requests = draw(st.lists(st.one_of(_requests, *near), min_size=1, max_size=6))
-    return flows, requests
+    drawn = draw(st.lists(st.one_of(_requests, *near), min_size=5, max_size=8))
+    requests = [
+        replace(request, context=replace(request.context, now=now))
+        for request in drawn
+        for now in INSTANTS
+    ]
+    return flows, forbids, requests
 
 
 def _allowing_flows(flows: list[AccessFlow], request: DecisionRequest) -> set[str]:
@@ -152,47 +230,82 @@ def _allowing_flows(flows: list[AccessFlow], request: DecisionRequest) -> set[st
     groups = set(principal.groups)
     for group in principal.groups:
         groups.update(GROUP_PARENTS.get(group, ()))
-    chain = [(resource.kind, resource.key), *resource.ancestors]
+    in_chain = {key for kind, key in _chain(resource) if kind == "Resource"}
     allowing = set()
     for flow in flows:
-        covered = any(
-            (kind == "Integration" and key in flow.integrations)
-            or (kind == "Resource" and key in flow.resources)
-            for kind, key in chain
+        requestor = (
+            flow.everyone
+            or (principal.kind == "ExternalUser" and flow.external)
+            or (
+                principal.kind == "User"
+                and (
+                    principal.key in flow.requestor_users
+                    or bool(groups & set(flow.requestor_groups))
+                )
+            )
         )
-        requestor = flow.everyone or (
-            principal.kind == "User"
-            and (principal.key in flow.requestor_users or bool(groups & set(flow.requestor_groups)))
+        filtered = not flow.tags or bool(resource.tags & set(flow.tags))
+        excluded = bool(in_chain & set(flow.exclude_resources)) or bool(
+            resource.tags & set(flow.exclude_tags)
         )
         if (
             flow.enabled
-            and covered
+            and _targets(flow, resource)
+            and filtered
+            and not excluded
             and requestor
             and ctx.trigger == flow.trigger
             and ctx.permissions
             and set(ctx.permissions) <= set(flow.permissions)
             and 1 <= ctx.duration_minutes <= flow.max_duration_minutes
             and (ctx.justification.strip() or not flow.justification_required)
+            and (not flow.time_zone or _is_open(flow, ctx.now))
         ):
             allowing.add(flow.key)
     return allowing
 
 
-@settings(max_examples=300, deadline=None)
-@given(_flows_and_requests())
-def test_the_engine_allows_exactly_what_the_flows_say(
-    case: tuple[list[AccessFlow], list[DecisionRequest]],
-) -> None:
-    flows, requests = case
-    policy_engine = PolicyEngine(flows)
-    for request in requests:
-        decision = policy_engine.decide(request)
-        expected = _allowing_flows(flows, request)
-        assert decision.allowed == bool(expected)
+def _forbidden(rules: list[ForbidRule], request: DecisionRequest) -> bool:
+    resource, now = request.resource, request.context.now
+    for rule in rules:
+        named = bool(resource.tags & set(rule.tags)) or any(
+            key in (rule.integrations if kind == "Integration" else rule.resources)
+            for kind, key in _chain(resource)
+        )
+        if named and not (rule.time_zone and _is_open(rule, now)):
+            return True
+    return False
+
+
+def _check(decision: Decision, expected: set[str], forbidden: bool) -> None:
+    assert decision.allowed == (bool(expected) and not forbidden)
+    assert decision.errors == ()
+    if decision.allowed:
         assert set(decision.flow_keys) == expected
-        assert decision.errors == ()
-        if decision.allowed:
-            assert decision.reason == ""
-        else:
-            assert decision.reason.startswith("no access flow ")
-            assert "matches but its policy did not allow" not in decision.reason
+        assert decision.reason == ""
+        return
+    assert decision.flow_keys == ()
+    if forbidden:
+        assert " may not request " in decision.reason
+        assert decision.policy_ids and all(p.startswith("forbid:") for p in decision.policy_ids)
+    else:
+        assert decision.reason.startswith("no access flow ")
+        assert "matches but its policy did not allow" not in decision.reason
+
+
+@settings(
+    max_examples=400,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
+@given(_cases())
+def test_the_engine_allows_exactly_what_the_flows_and_forbid_rules_say(case: Case) -> None:
+    flows, forbids, requests = case
+    engine = PolicyEngine(flows, forbid_rules=forbids)
+    decisions = [engine.decide(request) for request in requests]
+    for request, decision in zip(requests, decisions, strict=True):
+        _check(decision, _allowing_flows(flows, request), _forbidden(forbids, request))
+    assert engine.decide_batch(requests) == decisions  # five moments: decided one by one
+    for now in INSTANTS:  # one moment: the requests share their entities and Cedar calls
+        at_once = [(r, d) for r, d in zip(requests, decisions, strict=True) if r.context.now == now]
+        assert engine.decide_batch([r for r, _ in at_once]) == [d for _, d in at_once]

@@ -99,6 +99,8 @@ def test_the_context_is_sent_with_the_justification_trimmed() -> None:
         ),
         (lambda: RequestContext("portal", ("read",), True), "duration `True`"),
         (lambda: RequestContext("portal", ("read",), 2**63), "is not a whole number"),
+        (lambda: RequestContext("portal", ("read",), 5, now=float("nan")), "time `nan`"),
+        (lambda: RequestContext("portal", ("read",), 5, now=1e20), "between 1970 and 3000"),
     ],
 )
 def test_a_request_cedar_could_not_represent_is_refused_when_built(

@@ -1,0 +1,121 @@
+"""Appending to the activity log: each event hash-chained to the one before it.
+
+The log is `AuditEvent` nodes keyed by their zero-padded sequence number; the single
+`AuditHead` node holds the last sequence number and hash. An append is a compare-and-set on
+the head in the same graph write as the business change, so the change and its trace commit
+together, and processes sharing one Neo4j never fork the chain.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import random
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from graph import ConflictError, GraphStore, SetProps, UpsertNode, WriteOp
+
+GENESIS = "0" * 64
+PAGE_SIZE = 256
+HEAD_KIND = "AuditHead"
+HEAD_KEY = "head"
+EVENT_KIND = "AuditEvent"
+_MAX_ATTEMPTS = 200
+
+
+class AuditBusy(RuntimeError):
+    """The log head kept moving under this writer; the business change was not made."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class Entry:
+    """What happened, before it has a place in the chain."""
+
+    kind: str
+    at: float
+    actor: str
+    resource: str = ""
+    subject: str = ""
+    data: Mapping[str, Any] = field(default_factory=dict)
+
+
+def event_key(seq: int) -> str:
+    return f"{seq:012d}"
+
+
+def canonical(value: Any) -> str:
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+def hashed_fields(props: Mapping[str, Any]) -> dict[str, Any]:
+    """The properties an event's hash covers (everything but the hash and the page)."""
+    return {
+        "seq": props.get("seq"),
+        "at": props.get("at"),
+        "kind": props.get("kind"),
+        "actor": props.get("actor", ""),
+        "resource": props.get("resource", ""),
+        "subject": props.get("subject", ""),
+        "data": props.get("data", "{}"),
+        "prev": props.get("prev"),
+    }
+
+
+def event_hash(props: Mapping[str, Any]) -> str:
+    return hashlib.sha256(canonical(hashed_fields(props)).encode()).hexdigest()
+
+
+def head(store: GraphStore) -> tuple[int, str]:
+    """The last sequence number and hash; (0, GENESIS) for an empty log."""
+    node = store.get_node(HEAD_KIND, HEAD_KEY)
+    if node is None:
+        return 0, GENESIS
+    return int(node.props.get("seq") or 0), str(node.props.get("hash") or GENESIS)
+
+
+def write(store: GraphStore, ops: Sequence[WriteOp], entry: Entry | None) -> int:
+    """Apply `ops` and append `entry` in one atomic write; returns the event's seq (0: none).
+
+    A lost race on the head is retried; any other ConflictError (the business change's own
+    compare-and-set) propagates unchanged, and then nothing is written.
+    """
+    if entry is None:
+        store.write(ops)
+        return 0
+    for attempt in range(_MAX_ATTEMPTS):
+        node = store.get_node(HEAD_KIND, HEAD_KEY)
+        if node is None:
+            # An empty merge is idempotent, so racing creators cannot reset the head.
+            store.write([UpsertNode(HEAD_KIND, HEAD_KEY, {})])
+            node = store.get_node(HEAD_KIND, HEAD_KEY)
+            assert node is not None
+        seen = {"seq": node.props.get("seq"), "hash": node.props.get("hash")}
+        seq = int(seen["seq"] or 0) + 1
+        props: dict[str, Any] = {
+            "seq": seq,
+            "page": seq // PAGE_SIZE,
+            "at": float(entry.at),
+            "kind": entry.kind,
+            "actor": entry.actor,
+            "resource": entry.resource,
+            "subject": entry.subject,
+            "data": canonical(dict(entry.data)),
+            "prev": str(seen["hash"] or GENESIS),
+        }
+        props["hash"] = event_hash(props)
+        trace: list[WriteOp] = [
+            SetProps(HEAD_KIND, HEAD_KEY, {"seq": seq, "hash": props["hash"]}, seen),
+            UpsertNode(EVENT_KIND, event_key(seq), props),
+        ]
+        try:
+            store.write([*ops, *trace])
+        except ConflictError as lost:
+            if lost.ref.kind != HEAD_KIND:
+                raise
+            time.sleep(random.uniform(0, 0.002 * min(attempt + 1, 10)))  # noqa: S311
+            continue
+        return seq
+    raise AuditBusy(f"could not append `{entry.kind}` to the activity log: the head kept moving")

@@ -1,0 +1,83 @@
+"""The use cases' one call: tell the notifier, and never let that fail the operation."""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING, Any
+
+from broker.notify._events import Notice, NoticeKind
+from graph import GraphStore, Node, NodeRef
+
+if TYPE_CHECKING:
+    from broker.services import Services
+
+_log = logging.getLogger(__name__)
+
+
+def announce(
+    services: Services,
+    kind: NoticeKind,
+    node: Node,
+    *,
+    actor: str = "",
+    to_admins: bool = False,
+    **details: Any,
+) -> None:
+    """Publish `kind` for request `node`; any failure is logged and swallowed.
+
+    With `to_admins` the notice goes to every enabled admin instead of the requester.
+    """
+    try:
+        approvers: tuple[str, ...] = ()
+        if kind is NoticeKind.REQUEST_CREATED:
+            approvers = _approvers(services.store, node)
+        admins = _admins(services.store) if to_admins else ()
+        notice = Notice(
+            kind=kind,
+            request=node.key,
+            requester=str(node.props.get("requester", "")),
+            resource=str(node.props.get("resource", "")),
+            state=str(node.props.get("state", "")),
+            at=services.clock(),
+            actor=actor,
+            approvers=approvers,
+            admins=admins,
+            details=details,
+        )
+        services.notifier.publish(notice)
+    except Exception as failure:
+        _log.error(
+            "could not notify %s for request %s: %s", kind.value, node.key, type(failure).__name__
+        )
+
+
+def _approvers(store: GraphStore, node: Node) -> tuple[str, ...]:
+    """The enabled users who may review `node`: named approvers and (nested) group members."""
+    from broker._lookup import load_flow
+
+    flow = load_flow(store, str(node.props.get("flow", "")))
+    people = set(flow.approvers)
+    seen: set[str] = set()
+    groups = list(flow.approver_groups)
+    while groups:
+        group = groups.pop()
+        if group in seen:
+            continue
+        seen.add(group)
+        for edge in store.edges("MEMBER_OF", dst=NodeRef("Group", group)):
+            if edge.src.kind == "Group":
+                groups.append(edge.src.key)
+            elif edge.src.kind == "User":
+                people.add(edge.src.key)
+    people.discard(str(node.props.get("requester", "")))
+    found = (store.get_node("User", key) for key in sorted(people))
+    return tuple(
+        str(user.props.get("email") or user.key)
+        for user in found
+        if user is not None and not user.props.get("disabled")
+    )
+
+
+def _admins(store: GraphStore) -> tuple[str, ...]:
+    found = store.find_nodes("User", equals={"role": "admin"})
+    return tuple(str(u.props.get("email") or u.key) for u in found if not u.props.get("disabled"))

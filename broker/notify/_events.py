@@ -1,0 +1,52 @@
+"""What the broker tells people and other systems about: one notice per state change."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+
+class NoticeKind(StrEnum):
+    """The events webhooks subscribe to (and emails are written for)."""
+
+    REQUEST_CREATED = "RequestCreated"
+    APPROVED = "Approved"
+    REJECTED = "Rejected"
+    GRANTED = "Granted"
+    EXPIRED = "Expired"
+    REVOKED = "Revoked"
+    FAILED = "Failed"
+
+
+@dataclass(frozen=True, kw_only=True)
+class Notice:
+    """A request changed state; `approvers` is filled for a request awaiting review, `admins`
+    when administrators must act (a revoke that keeps failing)."""
+
+    kind: NoticeKind
+    request: str
+    requester: str
+    resource: str
+    state: str
+    at: float
+    actor: str = ""
+    approvers: tuple[str, ...] = ()
+    admins: tuple[str, ...] = ()
+    details: Mapping[str, Any] = field(default_factory=dict)
+
+    def payload(self) -> dict[str, Any]:
+        """The JSON body a webhook receives (approvers' addresses are not sent out)."""
+        return {
+            "event": self.kind.value,
+            "at": self.at,
+            "actor": self.actor,
+            "request": {
+                "id": self.request,
+                "requester": self.requester,
+                "resource": self.resource,
+                "state": self.state,
+            },
+            "details": dict(self.details),
+        }

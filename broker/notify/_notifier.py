@@ -1,0 +1,177 @@
+"""The Notifier: turns notices into emails and webhook deliveries, sent by a worker."""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from email.message import EmailMessage
+from functools import partial
+from pathlib import Path
+
+from broker._backoff import RetryPolicy
+from broker.errors import InvalidInput
+from broker.notify._events import Notice, NoticeKind
+from broker.notify._mail import Mailer, mailer_for
+from broker.notify._webhook import Webhook, deliver
+from broker.notify._worker import DeliveryWorker, Job
+
+_log = logging.getLogger(__name__)
+
+_TO_REQUESTER = {
+    NoticeKind.APPROVED: "was approved",
+    NoticeKind.REJECTED: "was rejected",
+    NoticeKind.GRANTED: "is granted",
+    NoticeKind.EXPIRED: "has expired",
+    NoticeKind.REVOKED: "was revoked",
+    NoticeKind.FAILED: "could not be granted",
+}
+
+
+class Notifier:
+    """Emails the requester and approvers and calls webhooks, off the request path."""
+
+    def __init__(
+        self,
+        *,
+        mailer: Mailer,
+        webhooks: Sequence[Webhook] = (),
+        public_url: str = "http://127.0.0.1:8000",
+        sender: str = "keyturn@localhost",
+        retry: RetryPolicy | None = None,
+        capacity: int = 1000,
+        webhook_timeout: float = 10.0,
+    ) -> None:
+        self._mailer = mailer
+        self._webhooks = tuple(webhooks)
+        self._public_url = public_url.rstrip("/")
+        self._sender = sender
+        self._timeout = webhook_timeout
+        self._worker = DeliveryWorker(retry=retry, capacity=capacity)
+
+    def link(self, request: str) -> str:
+        return f"{self._public_url}/requests/{request}"
+
+    def publish(self, notice: Notice) -> None:
+        for message in self.messages(notice):
+            self._worker.submit(
+                Job(
+                    label=f"{notice.kind.value} mail to {message['To']}",
+                    run=partial(self._mailer.send, message),
+                )
+            )
+        payload = notice.payload()
+        for hook in self._webhooks:
+            if hook.wants(notice.kind):
+                self._worker.submit(
+                    Job(
+                        label=f"{notice.kind.value} webhook to {hook.where}",
+                        run=partial(deliver, hook, notice.kind, payload, timeout=self._timeout),
+                    )
+                )
+
+    def messages(self, notice: Notice) -> list[EmailMessage]:
+        """The emails a notice causes: approvers for a new request, else the requester."""
+        if notice.kind is NoticeKind.REQUEST_CREATED:
+            return [
+                self._message(
+                    to=approver,
+                    subject=f"Review access request: {notice.requester} -> {notice.resource}",
+                    body=(
+                        f"{notice.requester} asks for access to {notice.resource}.\n"
+                        f"Justification: {notice.details.get('justification') or '-'}\n\n"
+                        f"Approve or reject it: {self.link(notice.request)}\n"
+                    ),
+                )
+                for approver in notice.approvers
+            ]
+        if notice.admins:
+            return [
+                self._message(
+                    to=admin,
+                    subject=f"Action needed: revoking access to {notice.resource} fails",
+                    body=(
+                        f"Keyturn could not revoke {notice.requester}'s access to "
+                        f"{notice.resource} (request {notice.request}) after "
+                        f"{notice.details.get('failures')} attempts and keeps retrying.\n"
+                        f"Last error: {notice.details.get('error')}\n"
+                        f"Check the integration, then the grant: {self.link(notice.request)}\n"
+                    ),
+                )
+                for admin in notice.admins
+            ]
+        what = _TO_REQUESTER.get(notice.kind)
+        if what is None:
+            return []
+        lines = [f"Your request for {notice.resource} {what}."]
+        lines += [
+            f"{k.replace('_', ' ').capitalize()}: {v}" for k, v in notice.details.items() if v
+        ]
+        lines.append(f"Details: {self.link(notice.request)}")
+        return [
+            self._message(
+                to=notice.requester,
+                subject=f"Access to {notice.resource} {what}",
+                body="\n".join(lines) + "\n",
+            )
+        ]
+
+    def drain(self, timeout: float = 10.0) -> bool:
+        """Wait for every pending delivery (tests, orderly shutdown)."""
+        return self._worker.drain(timeout)
+
+    def close(self) -> None:
+        self._worker.close()
+
+    def _message(self, *, to: str, subject: str, body: str) -> EmailMessage:
+        message = EmailMessage()
+        message["From"] = self._sender
+        message["To"] = to
+        message["Subject"] = subject
+        message.set_content(body)
+        return message
+
+
+@dataclass(frozen=True, kw_only=True)
+class NotifyConfig:
+    """Notification settings from the environment, with safe defaults."""
+
+    smtp_url: str | None = None
+    outbox: str = "./var/outbox"
+    public_url: str = "http://127.0.0.1:8000"
+    sender: str = "keyturn@localhost"
+    webhooks: tuple[Webhook, ...] = ()
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str]) -> NotifyConfig:
+        """KEYTURN_SMTP_URL, KEYTURN_OUTBOX, KEYTURN_PUBLIC_URL, KEYTURN_MAIL_FROM and
+        KEYTURN_WEBHOOKS (a JSON list of `{"url", "secret", "events": [...]}`)."""
+        return cls(
+            smtp_url=env.get("KEYTURN_SMTP_URL") or None,
+            outbox=env.get("KEYTURN_OUTBOX") or cls.outbox,
+            public_url=env.get("KEYTURN_PUBLIC_URL") or cls.public_url,
+            sender=env.get("KEYTURN_MAIL_FROM") or cls.sender,
+            webhooks=_webhooks(env.get("KEYTURN_WEBHOOKS") or "[]"),
+        )
+
+    def notifier(self, *, retry: RetryPolicy | None = None) -> Notifier:
+        mailer = mailer_for(self.smtp_url, outbox=Path(self.outbox))
+        _log.info("mail goes to %s", mailer.describe())
+        return Notifier(
+            mailer=mailer,
+            webhooks=self.webhooks,
+            public_url=self.public_url,
+            sender=self.sender,
+            retry=retry,
+        )
+
+
+def _webhooks(text: str) -> tuple[Webhook, ...]:
+    try:
+        items = json.loads(text)
+    except ValueError:
+        raise InvalidInput("KEYTURN_WEBHOOKS is not JSON: give a list of objects") from None
+    if not isinstance(items, list) or not all(isinstance(i, dict) for i in items):
+        raise InvalidInput("KEYTURN_WEBHOOKS must be a JSON list of objects")
+    return tuple(Webhook.from_config(item) for item in items)

@@ -1,0 +1,120 @@
+"""Analysis for admins: flows that allow nothing, and flows shadowed by another flow.
+
+Both readings are conservative: a flow is flagged only when the claim holds for every
+request, so a flag is always worth acting on (a flow not flagged may still be redundant).
+What the policies cannot know, which groups have members and which users exist, the caller
+passes in from the graph.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Iterable
+from dataclasses import dataclass
+
+from policies.compiler import flow_targets
+from policies.flows import AccessFlow
+from policies.windows import Window
+
+
+@dataclass(frozen=True)
+class Finding:
+    flow_key: str
+    kind: str  # "allows-nothing" or "shadowed"
+    message: str
+    by: str = ""  # the shadowing flow's key
+
+
+def flows_allowing_nothing(
+    flows: Iterable[AccessFlow],
+    *,
+    populated_groups: Collection[str],
+    users: Collection[str],
+) -> list[Finding]:
+    """Flows that can never allow a request, each with the reason in words."""
+    findings = []
+    for flow in flows:
+        reason = _why_nothing(flow, populated_groups, users)
+        if reason:
+            findings.append(Finding(flow.key, "allows-nothing", f"flow `{flow.key}` {reason}"))
+    return findings
+
+
+def shadowed_flows(flows: Iterable[AccessFlow]) -> list[Finding]:
+    """Flows whose every allowed request another enabled flow allows too (ties between
+    identical flows name the one with the later key as shadowed)."""
+    enabled = sorted((f for f in flows if f.enabled), key=lambda f: f.key)
+    findings = []
+    for flow in enabled:
+        for other in enabled:
+            if other is flow or not _covers_all(other, flow):
+                continue
+            if _covers_all(flow, other) and flow.key < other.key:
+                continue  # identical in effect: flag only the later one
+            findings.append(
+                Finding(
+                    flow.key,
+                    "shadowed",
+                    f"flow `{flow.key}` allows nothing that flow `{other.key}` does not "
+                    "already allow: remove it or narrow the other",
+                    other.key,
+                )
+            )
+            break
+    return findings
+
+
+def _why_nothing(flow: AccessFlow, populated: Collection[str], users: Collection[str]) -> str:
+    if not flow.enabled:
+        return "is disabled"
+    if not (flow.everyone or flow.external):
+        live = [g for g in flow.requestor_groups if g in populated]
+        live += [u for u in flow.requestor_users if u in users]
+        if not live:
+            return "has no requestors with members: its groups are empty and its users unknown"
+    if flow.tags and set(flow.tags) <= set(flow.exclude_tags):
+        return "offers only tags it also excludes"
+    named = [t for t in flow_targets(flow) if t[0] in ("Resource", "tag")]
+    if len(named) == len(flow_targets(flow)) and all(
+        key in (flow.exclude_resources if kind == "Resource" else flow.exclude_tags)
+        for kind, key in named
+    ):
+        return "excludes everything it offers"
+    return ""
+
+
+def _covers_all(wide: AccessFlow, narrow: AccessFlow) -> bool:
+    """True when `wide` allows every request `narrow` allows."""
+    return (
+        wide.trigger == narrow.trigger
+        and _requestors_cover(wide, narrow)
+        and set(flow_targets(narrow)) <= set(flow_targets(wide))
+        and (not wide.tags or (bool(narrow.tags) and set(narrow.tags) <= set(wide.tags)))
+        and set(wide.exclude_resources) <= set(narrow.exclude_resources)
+        and set(wide.exclude_tags) <= set(narrow.exclude_tags)
+        and set(narrow.permissions) <= set(wide.permissions)
+        and narrow.max_duration_minutes <= wide.max_duration_minutes
+        and (narrow.justification_required or not wide.justification_required)
+        and _window_covers(wide.window, narrow.window)
+    )
+
+
+def _requestors_cover(wide: AccessFlow, narrow: AccessFlow) -> bool:
+    if wide.everyone:
+        return True
+    if narrow.everyone or (narrow.external and not wide.external):
+        return False
+    return set(narrow.requestor_users) <= set(wide.requestor_users) and set(
+        narrow.requestor_groups
+    ) <= set(wide.requestor_groups)
+
+
+def _window_covers(wide: Window | None, narrow: Window | None) -> bool:
+    if wide is None:
+        return True
+    return (
+        narrow is not None
+        and narrow.zone == wide.zone
+        and set(narrow.days) <= set(wide.days)
+        and wide.start <= narrow.start
+        and narrow.end <= wide.end
+    )

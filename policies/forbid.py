@@ -1,0 +1,113 @@
+"""Admin-wide forbid rules: close resources (by tag, integration or resource) always, or
+outside a time window. They compile to Cedar `forbid` policies, which beat any permit.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import cedarpy
+
+from policies.compiler import (
+    CompiledFlow,
+    cedar_string,
+    default_schema,
+    resource_scope,
+    validate,
+)
+from policies.flows import FlowInvalid
+from policies.windows import Window, WindowInvalid, parse_window
+
+_KEY = re.compile(r"^[a-z0-9][a-z0-9._-]{0,62}$")
+OWNER_PREFIX = "forbid:"  # how the engine files a rule's policies beside flow keys
+
+
+@dataclass(frozen=True)
+class ForbidRule:
+    """Nothing the rule names may be requested (outside its window, when it has one)."""
+
+    key: str
+    tags: tuple[str, ...] = ()
+    integrations: tuple[str, ...] = ()
+    resources: tuple[str, ...] = ()
+    window_days: tuple[str, ...] = ()
+    window_start: str = ""
+    window_end: str = ""
+    time_zone: str = ""
+
+    @property
+    def window(self) -> Window | None:
+        try:
+            return parse_window(
+                self.window_days, self.window_start, self.window_end, self.time_zone
+            )
+        except WindowInvalid as exc:
+            raise FlowInvalid(f"forbid rule `{self.key}`: {exc}") from exc
+
+    def targets(self) -> tuple[tuple[str, str], ...]:
+        wanted = [("tag", key) for key in self.tags]
+        wanted += [("Integration", key) for key in self.integrations]
+        wanted += [("Resource", key) for key in self.resources]
+        return tuple(dict.fromkeys(wanted))
+
+    def check(self) -> None:
+        if not _KEY.fullmatch(self.key):
+            raise FlowInvalid(
+                f"forbid rule key `{self.key}` must be 1-63 lowercase letters, digits, "
+                "`.`, `_` or `-`"
+            )
+        if not self.targets():
+            raise FlowInvalid(
+                f"forbid rule `{self.key}` names nothing to close: add tags, integrations "
+                "or resources"
+            )
+        blank = [v for v in (*self.tags, *self.integrations, *self.resources) if not v.strip()]
+        if blank:
+            raise FlowInvalid(f"forbid rule `{self.key}` names a blank target `{blank[0]}`")
+        _ = self.window
+
+    def describe(self, target: tuple[str, str]) -> str:
+        """What the rule does to `target`, in words."""
+        kind, key = target
+        what = f"resources tagged `{key}` are" if kind == "tag" else f"`{key}` is"
+        window = self.window
+        if window is None:
+            return f"{what} closed by rule `{self.key}`"
+        return f"{what} closed outside {window.describe()} by rule `{self.key}`"
+
+
+def compile_forbid(rule: ForbidRule, schema: cedarpy.Schema | None = None) -> CompiledFlow:
+    """One `forbid` per target, annotated `@id("forbid:<key>:<n>")` and `@forbid`."""
+    rule.check()
+    targets = rule.targets()
+    window = rule.window
+    policy_ids = tuple(f"{OWNER_PREFIX}{rule.key}:{n}" for n in range(len(targets)))
+    texts = []
+    for policy_id, target in zip(policy_ids, targets, strict=True):
+        scope, condition = resource_scope(target)
+        conditions = [c for c in (condition,) if c]
+        if window is not None:
+            conditions.append(f"!{window.cedar()}")
+        when = (" when {\n  " + " &&\n  ".join(conditions) + "\n}") if conditions else ""
+        texts.append(
+            f"@id({cedar_string(policy_id)})\n"
+            f"@forbid({cedar_string(rule.key)})\n"
+            "forbid (\n"
+            "  principal,\n"
+            '  action == Action::"request",\n'
+            f"  {scope}\n"
+            f"){when};"
+        )
+    zones = (window.zone,) if window is not None else ()
+    compiled = CompiledFlow(
+        OWNER_PREFIX + rule.key,
+        policy_ids,
+        "\n\n".join(texts) + "\n",
+        targets,
+        tuple(texts),
+        zones,
+        (),
+    )
+    validate(compiled, default_schema() if schema is None else schema, f"forbid rule `{rule.key}`")
+    return compiled

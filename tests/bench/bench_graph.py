@@ -1,0 +1,167 @@
+"""The access-graph benchmark: both backends side by side on one synthetic enterprise.
+
+    .venv/bin/python -m tests.bench.bench_graph [--users N] [--samples N] [--seed N]
+
+Imports the enterprise of graph.synthetic into the embedded graph and into a throwaway
+Neo4j (tests/neo4j/run.sh; KEYTURN_NEO4J_JAVA_OPTS defaults to a 4 GiB heap here), then
+times start-up and the analyses on the same sampled users and resources. The embedded
+start-up, queries and memory are measured in a fresh child process, so the generator's
+data does not count towards its resident memory.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+from graph import GraphStore, NodeRef, WriteOp, open_store
+from graph.synthetic import NOW, generate
+
+TARGETS = {
+    "import (items/s)": ">= 50,000 (neo4j)",
+    "start-up load (s)": "<= 20 (embedded)",
+    "effective_access p50 (ms)": "<= 20",
+    "effective_access p99 (ms)": "<= 100",
+    "who_can_access p50 (ms)": "<= 50",
+    "who_can_access p99 (ms)": "<= 250",
+    "access_paths p99 (ms)": "<= 250",
+    "resident memory (MiB)": "<= 4096 (embedded)",
+}
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--users", type=int, default=10_000)
+    parser.add_argument("--samples", type=int, default=200)
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--no-neo4j", action="store_true", help="measure the embedded graph only")
+    parser.add_argument("--measure-embedded", help=argparse.SUPPRESS)  # the child's mode
+    args = parser.parse_args(argv)
+    if args.measure_embedded:
+        print(json.dumps(_measure_embedded(args.measure_embedded, args)))
+        return
+    os.environ.setdefault("KEYTURN_NEO4J_JAVA_OPTS", "-Xmx4g -XX:+UseParallelGC")
+    from tests.support.neo4j_server import running_neo4j
+
+    print(f"generating {args.users:,} users (seed {args.seed}) ...", file=sys.stderr)
+    batches = list(generate(args.users, args.seed))
+    items = sum(len(batch) for batch in batches)
+    results: dict[str, dict[str, str]] = {"embedded": {}, "neo4j": {}}
+    with tempfile.TemporaryDirectory() as scratch:
+        path = str(Path(scratch) / "graph.db")
+        embedded = open_store(f"embedded:{path}")
+        results["embedded"]["import (items/s)"] = _import_rate(embedded, batches, items)
+        embedded.close()
+        del batches
+        child = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "tests.bench.bench_graph",
+                "--measure-embedded",
+                path,
+                f"--users={args.users}",
+                f"--samples={args.samples}",
+                f"--seed={args.seed}",
+            ],
+            check=True,
+            capture_output=True,
+            text=True,
+        )
+        results["embedded"].update(json.loads(child.stdout))
+        if args.no_neo4j:
+            _print_table(args.users, items, results)
+            return
+        with running_neo4j() as url:
+            neo4j = open_store(url)
+            print("importing into neo4j ...", file=sys.stderr)
+            rate = _import_rate(neo4j, list(generate(args.users, args.seed)), items)
+            results["neo4j"]["import (items/s)"] = rate
+            results["neo4j"].update(_measure_queries(neo4j, args))
+            neo4j.close()
+    _print_table(args.users, items, results)
+
+
+def _import_rate(store: GraphStore, batches: list[list[WriteOp]], items: int) -> str:
+    started = time.perf_counter()
+    store.import_batches(batches)
+    return f"{items / (time.perf_counter() - started):,.0f}"
+
+
+def _measure_embedded(path: str, args: argparse.Namespace) -> dict[str, str]:
+    started = time.perf_counter()
+    store = open_store(f"embedded:{path}")
+    figures = {"start-up load (s)": f"{time.perf_counter() - started:.1f}"}
+    figures["resident memory (MiB)"] = f"{_peak_resident_mib():,.0f}"
+    figures.update(_measure_queries(store, args))
+    store.close()
+    return figures
+
+
+def _measure_queries(store: GraphStore, args: argparse.Namespace) -> dict[str, str]:
+    rng = random.Random(args.seed + 1)
+    users = [NodeRef("User", f"u{rng.randrange(args.users)}") for _ in range(args.samples)]
+    resources = [NodeRef("Resource", f"r{rng.randrange(args.users)}") for _ in range(args.samples)]
+    for warm_up in users[:10]:
+        store.effective_access(warm_up, NOW)
+    figures: dict[str, str] = {}
+    reached: list[tuple[NodeRef, NodeRef]] = []
+
+    def effective(user: NodeRef) -> None:
+        accesses = store.effective_access(user, NOW)
+        if accesses:
+            reached.append((user, accesses[len(accesses) // 2].resource))
+
+    figures.update(_latency("effective_access", effective, users))
+    figures.update(_latency("who_can_access", lambda r: store.who_can_access(r, NOW), resources))
+    paths = _latency("access_paths", lambda p: store.access_paths(p[0], p[1], 6), reached)
+    figures["access_paths p99 (ms)"] = paths["access_paths p99 (ms)"]
+    return figures
+
+
+def _latency(name: str, call: Callable[[Any], object], samples: Sequence[Any]) -> dict[str, str]:
+    timings: list[float] = []
+    for sample in samples:
+        started = time.perf_counter()
+        call(sample)
+        timings.append((time.perf_counter() - started) * 1000)
+    if len(timings) < 2:
+        return {f"{name} p50 (ms)": "n/a", f"{name} p99 (ms)": "n/a"}
+    cuts = statistics.quantiles(timings, n=100, method="inclusive")
+    return {f"{name} p50 (ms)": f"{cuts[49]:.1f}", f"{name} p99 (ms)": f"{cuts[98]:.1f}"}
+
+
+def _peak_resident_mib() -> float:
+    """The process's peak resident set (VmHWM) from /proc, in MiB."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def _print_table(users: int, items: int, results: dict[str, dict[str, str]]) -> None:
+    print(f"\naccess graph: {users:,} users, {items:,} items (nodes + edges)\n")
+    header = ("metric", "embedded", "neo4j", "target")
+    rows = [
+        header,
+        *((m, *(results[b].get(m, "-") for b in results), t) for m, t in TARGETS.items()),
+    ]
+    widths = [max(len(row[i]) for row in rows) for i in range(len(header))]
+    for n, row in enumerate(rows):
+        print("| " + " | ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)) + " |")
+        if n == 0:
+            print("|" + "|".join("-" * (w + 2) for w in widths) + "|")
+
+
+if __name__ == "__main__":
+    main()
