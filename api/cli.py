@@ -42,6 +42,13 @@ def _parser() -> argparse.ArgumentParser:
 
     demo = sub.add_parser("demo", help="seed the demo organisation into the graph and exit")
     _graph_flag(demo, env)
+    demo.add_argument(
+        "--size",
+        type=int,
+        default=0,
+        help="also load a generated enterprise of this many people (e.g. 100000)",
+    )
+    demo.add_argument("--seed", type=int, default=0, help="the generator's seed")
     demo.set_defaults(run=_demo)
 
     token = sub.add_parser("token", help="issue an API token for a user and print it once")
@@ -165,9 +172,20 @@ def _demo(args: argparse.Namespace) -> int:
     try:
         for line in bootstrap(services, demo=True) or ["the demo is already seeded"]:
             print(line)
+        if args.size:
+            _load_generated(services, args.size, args.seed)
     finally:
         services.store.close()
     return 0
+
+
+def _load_generated(services: Services, size: int, seed: int) -> None:
+    from api.progress import ProgressBar
+    from graph.synthetic import estimated_items, load_synthetic
+
+    bar = ProgressBar(estimated_items(size), label=f"generated enterprise of {size} people")
+    written = load_synthetic(services.store, size, seed, progress=bar.update)
+    bar.finish(written)
 
 
 def _token(args: argparse.Namespace) -> int:

@@ -62,6 +62,13 @@ def generate(size: int, seed: int = 0, batch_size: int = BATCH_SIZE) -> Iterator
         yield batch
 
 
+def estimated_items(size: int) -> int:
+    """About how many nodes and edges `generate(size)` writes (for progress bars)."""
+    shape = Shape.of(size)
+    nodes = shape.users + shape.groups + shape.integrations + shape.resources + shape.flows
+    return nodes + 8 * size
+
+
 def load_synthetic(
     store: GraphStore,
     size: int,
@@ -76,6 +83,9 @@ class _Enterprise:
     def __init__(self, shape: Shape, rng: random.Random) -> None:
         self.shape = shape
         self.rng = rng
+        # Flows are planned up front: the node needs its whole definition, the edges later.
+        plans = random.Random(rng.random())  # noqa: S311 - not secrets
+        self.flow_plans = [_FlowPlan.draw(f, shape, plans) for f in range(shape.flows)]
 
     def ops(self) -> Iterator[WriteOp]:
         yield from self._nodes()
@@ -108,14 +118,11 @@ class _Enterprise:
             if rng.random() < 0.05:
                 tags.append("sensitive")
             yield UpsertNode("Resource", f"r{r}", {"name": f"res-{r}", "type": "db", "tags": tags})
-        for f in range(s.flows):
-            everyone = f == 0
-            definition = json.dumps({"name": f"flow-{f}", "everyone": everyone})
-            enabled = f == 0 or self.rng.random() > 0.1
+        for plan in self.flow_plans:
             yield UpsertNode(
                 "AccessFlow",
-                f"f{f}",
-                {"name": f"flow-{f}", "definition": definition, "enabled": enabled},
+                plan.key,
+                {"name": plan.name, "definition": plan.definition(), "enabled": plan.enabled},
             )
 
     def _groups_nested(self) -> Iterator[UpsertEdge]:
@@ -183,16 +190,61 @@ class _Enterprise:
             yield _grant(f"j{n}", holder, target, rng, expires_at=expires_at)
 
     def _flows(self) -> Iterator[UpsertEdge]:
-        s, rng = self.shape, self.rng
-        for f in range(s.flows):
-            flow = ("AccessFlow", f"f{f}")
-            for g in sorted(set(rng.choices(range(s.groups), k=2))):
-                yield _edge("ALLOWS", flow, ("Group", f"g{g}"))
-            if rng.random() < 0.3:
-                yield _edge("COVERS", flow, ("Integration", f"i{rng.randrange(s.integrations)}"))
-            else:
-                for r in sorted(set(rng.choices(range(s.resources), k=3))):
-                    yield _edge("COVERS", flow, ("Resource", f"r{r}"))
+        for plan in self.flow_plans:
+            flow = ("AccessFlow", plan.key)
+            for g in plan.groups:
+                yield _edge("ALLOWS", flow, ("Group", g))
+            for i in plan.integrations:
+                yield _edge("COVERS", flow, ("Integration", i))
+            for r in plan.resources:
+                yield _edge("COVERS", flow, ("Resource", r))
+
+
+@dataclass(frozen=True)
+class _FlowPlan:
+    """One generated access flow: its requestor groups and targets, and its definition."""
+
+    key: str
+    everyone: bool
+    enabled: bool
+    groups: tuple[str, ...]
+    integrations: tuple[str, ...]
+    resources: tuple[str, ...]
+
+    @property
+    def name(self) -> str:
+        return f"flow-{self.key}"
+
+    @classmethod
+    def draw(cls, f: int, s: Shape, rng: random.Random) -> _FlowPlan:
+        groups = tuple(f"g{g}" for g in sorted(set(rng.choices(range(s.groups), k=2))))
+        integrations: tuple[str, ...] = ()
+        resources: tuple[str, ...] = ()
+        if rng.random() < 0.3:
+            integrations = (f"i{rng.randrange(s.integrations)}",)
+        else:
+            chosen = sorted(set(rng.choices(range(s.resources), k=3)))
+            resources = tuple(f"r{r}" for r in chosen)
+        enabled = f == 0 or rng.random() > 0.1
+        return cls(f"f{f}", f == 0, enabled, groups, integrations, resources)
+
+    def definition(self) -> str:
+        """The flow as policies.flows.AccessFlow reads it (graph does not import policies)."""
+        return json.dumps(
+            {
+                "key": self.key,
+                "name": self.name,
+                "everyone": self.everyone,
+                "requestor_groups": list(self.groups),
+                "integrations": list(self.integrations),
+                "resources": list(self.resources),
+                "permissions": ["read"],
+                "max_duration_minutes": 240,
+                "justification_required": True,
+                "enabled": self.enabled,
+            },
+            sort_keys=True,
+        )
 
 
 def _like_ops_together(ops: Iterator[UpsertEdge]) -> Iterator[UpsertEdge]:
