@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from broker.authorize import authorize
 from broker.errors import Forbidden, NotFound
+from broker.services import Services
 from graph import GraphStore, IdentityContext, Node, NodeRef, UnknownNode
+from policies.api_authz import Target
 from policies.flows import AccessFlow
-
-ROLES = ("admin", "grantee", "auditor")
 
 
 def load_user(store: GraphStore, key: str) -> Node:
@@ -26,10 +27,10 @@ def load_identity(store: GraphStore, key: str) -> IdentityContext:
         raise NotFound(str(missing)) from missing
 
 
-def require_role(store: GraphStore, actor: str, *roles: str) -> Node:
-    user = load_user(store, actor)
-    if user.props.get("role") not in roles:
-        raise Forbidden(f"`{actor}` may not do this: it needs the role {' or '.join(roles)}")
+def require_allowed(services: Services, actor: str, action: str, target: Target) -> Node:
+    """The user `actor`, if the API policies let them `action` on `target`; else raise."""
+    user = load_user(services.store, actor)
+    authorize(services, user=user, action=action, target=target)
     return user
 
 

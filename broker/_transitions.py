@@ -2,13 +2,25 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from itertools import pairwise
 from typing import Any
 
 from broker import audit
 from broker.errors import StateConflict
 from broker.states import RequestState, can_move
 from graph import ConflictError, GraphStore, Node, SetProps, WriteOp
+
+
+@dataclass(frozen=True)
+class Move:
+    """One transition: `source` -> `target`, setting `props`, traced by `event`."""
+
+    source: RequestState
+    target: RequestState
+    props: Mapping[str, Any] = field(default_factory=dict)
+    event: audit.Entry | None = None
 
 
 def transition(
@@ -21,17 +33,44 @@ def transition(
     event: audit.Entry | None = None,
 ) -> None:
     """Move request `key` from `source` to `target` atomically with `also` and `event`."""
-    if not can_move(source, target):
-        raise StateConflict(f"request `{key}` cannot go from {source.value} to {target.value}")
-    cas = SetProps(
-        "AccessRequest", key, {**(props or {}), "state": target.value}, {"state": source.value}
-    )
+    move_through(store, key, [Move(source, target, props or {}, event)], also=also)
+
+
+def move_through(
+    store: GraphStore,
+    key: str,
+    moves: Sequence[Move],
+    *,
+    before: Sequence[WriteOp] = (),
+    opening: Sequence[audit.Entry] = (),
+    also: Sequence[WriteOp] = (),
+) -> None:
+    """Make consecutive `moves` of request `key` in one atomic write.
+
+    Each move is its own compare-and-set on the state the move before it set, so the
+    history (and the activity log) shows every step while the graph sees one commit:
+    either the request went all the way, or nothing changed. `before` runs first (it may
+    create the request, and `opening` are its events), `also` after the moves.
+    """
+    for earlier, later in pairwise(moves):
+        if earlier.target is not later.source:
+            raise ValueError(f"moves of `{key}` do not chain: {earlier.target} then {later.source}")
+    cas: list[WriteOp] = []
+    for move in moves:
+        if not can_move(move.source, move.target):
+            raise StateConflict(
+                f"request `{key}` cannot go from {move.source.value} to {move.target.value}"
+            )
+        props = {**move.props, "state": move.target.value}
+        cas.append(SetProps("AccessRequest", key, props, {"state": move.source.value}))
+    events = [*opening, *(move.event for move in moves if move.event is not None)]
     try:
-        audit.write(store, [cas, *also], event)
+        audit.write_all(store, [*before, *cas, *also], events)
     except ConflictError as lost:
         found = lost.actual.get("state")
+        source = moves[0].source.value
         raise StateConflict(
-            f"request `{key}` is {found} now, not {source.value}: someone else acted on it first"
+            f"request `{key}` is {found} now, not {source}: someone else acted on it first"
         ) from lost
 
 

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from broker._lookup import load_flow, load_identity, load_request
+from broker._lookup import load_flow, load_identity, load_request, requester_of
 from broker._transitions import request_event, transition
-from broker.errors import Forbidden, StateConflict
+from broker.authorize import authorize
+from broker.errors import StateConflict
 from broker.grant_request import grant_request
 from broker.notify import NoticeKind, announce
 from broker.services import Services
 from broker.states import RequestState
 from graph import Node, NodeRef, UpsertEdge
+from policies.api_authz import Target
 
 
 def approve_request(services: Services, *, approver: str, request: str, reason: str = "") -> Node:
@@ -42,19 +44,24 @@ def approve_request(services: Services, *, approver: str, request: str, reason: 
     return load_request(services.store, request)
 
 
-def check_can_decide(services: Services, *, approver: str, request: str) -> Node:
-    """The pending request, if `approver` may approve or reject it; else raise."""
+def check_can_decide(
+    services: Services, *, approver: str, request: str, action: str = "approve"
+) -> Node:
+    """The pending request, if `approver` may `action` ("approve" or "reject") it; else
+    raise. Cedar decides: the flow's approvers may, the requester never."""
     node = load_request(services.store, request)
     state = str(node.props["state"])
     if state != RequestState.PENDING.value:
         raise StateConflict(f"request `{request}` is {state}: only a PENDING request is decided")
-    if approver == node.props["requester"]:
-        raise Forbidden(f"`{approver}` cannot approve or reject their own request `{request}`")
     flow = load_flow(services.store, str(node.props["flow"]))
     identity = load_identity(services.store, approver)
-    if approver not in flow.approvers and not identity.groups & set(flow.approver_groups):
-        raise Forbidden(
-            f"`{approver}` is not an approver of flow `{flow.key}`, which decides request "
-            f"`{request}`"
-        )
+    requester = requester_of(services.store, node)
+    target = Target.access_request(
+        request,
+        requester=requester.key if requester.kind == "User" else None,
+        flow=flow.key,
+        approvers=frozenset(flow.approvers),
+        approver_groups=frozenset(flow.approver_groups),
+    )
+    authorize(services, user=identity.node, action=action, target=target, groups=identity.groups)
     return node

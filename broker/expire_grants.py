@@ -6,13 +6,14 @@ import logging
 
 from broker._backoff import RetryPolicy
 from broker._lookup import requester_of
-from broker._transitions import request_event, transition
+from broker._transitions import request_event
+from broker.audit import Entry
 from broker.audit import write as audited_write
-from broker.errors import StateConflict
+from broker.audit import write_all as audited_write_all
 from broker.notify import NoticeKind, announce
 from broker.services import Services
 from broker.states import RequestState
-from graph import ConflictError, DeleteEdge, Node, NodeRef, SetProps
+from graph import ConflictError, DeleteEdge, Node, NodeRef, SetProps, WriteOp
 
 _log = logging.getLogger(__name__)
 
@@ -21,60 +22,94 @@ REVOKE_RETRY = RetryPolicy(max_attempts=5, base_delay=5.0, max_delay=900.0)
 admins are told, and retries go on at `max_delay` at most."""
 
 
+BATCH = 100
+"""Expirations recorded per graph write: one commit (and one activity-log append) for many."""
+
+
 def expire_due_grants(
-    services: Services, *, limit: int = 500, retry: RetryPolicy = REVOKE_RETRY
+    services: Services,
+    *,
+    limit: int = 500,
+    retry: RetryPolicy = REVOKE_RETRY,
+    batch: int = BATCH,
 ) -> list[str]:
     """Revoke up to `limit` grants past `expires_at`; returns the requests this call expired.
 
-    A grant another worker expired first is skipped: the compare-and-set picks one winner.
+    Up to `batch` expirations are recorded in one write, each its own compare-and-set
+    GRANTED -> EXPIRED; when any of them lost (another worker expired it first), the batch
+    is written again one grant at a time, so the losers are skipped and the rest recorded.
     A failing revoke is recorded on the request and tried again after a backoff.
     """
-    store = services.store
     now = services.clock()
-    due = store.find_nodes(
+    due = services.store.find_nodes(
         "AccessRequest",
         equals={"state": RequestState.GRANTED.value},
         at_most={"expires_at": now},
         limit=limit,
     )
+    ready = [r for r in due if float(r.props.get("revoke_retry_at") or 0) <= now]
     expired: list[str] = []
-    for request in due:
-        if float(request.props.get("revoke_retry_at") or 0) > now:
-            continue  # backing off after a failed revoke
-        try:
-            services.provisioner.revoke(request)
-        except Exception as failure:
-            _record_failure(services, request, failure, now=now, retry=retry)
-            continue
-        edge = DeleteEdge(
-            "HAS_ACCESS",
-            requester_of(store, request),
-            NodeRef("Resource", str(request.props["resource"])),
-            key=request.key,
-        )
-        try:
-            transition(
-                store,
-                request.key,
-                RequestState.GRANTED,
-                RequestState.EXPIRED,
-                {"ended_at": now},
-                also=[edge],
-                event=request_event(
-                    request,
-                    "grant.expired",
-                    at=now,
-                    actor="scheduler",
-                    expires_at=request.props.get("expires_at"),
-                    revoke_failures=int(request.props.get("revoke_failures") or 0),
-                ),
-            )
-        except StateConflict:
-            continue
-        expired.append(request.key)
-        ended = {**request.props, "state": RequestState.EXPIRED.value, "ended_at": now}
-        announce(services, NoticeKind.EXPIRED, Node(request.kind, request.key, ended))
+    for start in range(0, len(ready), max(batch, 1)):
+        revoked: list[Node] = []
+        for request in ready[start : start + max(batch, 1)]:
+            try:
+                services.provisioner.revoke(request)
+            except Exception as failure:
+                _record_failure(services, request, failure, now=now, retry=retry)
+                continue
+            revoked.append(request)
+        for request in _record_expiry(services, revoked, now=now):
+            expired.append(request.key)
+            ended = {**request.props, "state": RequestState.EXPIRED.value, "ended_at": now}
+            announce(services, NoticeKind.EXPIRED, Node(request.kind, request.key, ended))
     return expired
+
+
+def _record_expiry(services: Services, revoked: list[Node], *, now: float) -> list[Node]:
+    """GRANTED -> EXPIRED for every revoked grant; returns those this worker moved."""
+    if not revoked:
+        return []
+    moves = [_expiry(services, request, now=now) for request in revoked]
+    if len(moves) > 1:
+        # Like ops side by side, so a graph backend can run each sort as one statement.
+        ops: list[WriteOp] = [*(cas for cas, _, _ in moves), *(edge for _, edge, _ in moves)]
+        try:
+            audited_write_all(services.store, ops, [event for _, _, event in moves])
+            return revoked
+        except ConflictError:
+            pass  # someone else expired one of them: go one by one
+    done: list[Node] = []
+    for request, (cas, edge, event) in zip(revoked, moves, strict=True):
+        try:
+            audited_write_all(services.store, [cas, edge], [event])
+        except ConflictError:
+            continue
+        done.append(request)
+    return done
+
+
+def _expiry(services: Services, request: Node, *, now: float) -> tuple[SetProps, DeleteEdge, Entry]:
+    cas = SetProps(
+        "AccessRequest",
+        request.key,
+        {"state": RequestState.EXPIRED.value, "ended_at": now},
+        {"state": RequestState.GRANTED.value},
+    )
+    edge = DeleteEdge(
+        "HAS_ACCESS",
+        requester_of(services.store, request),
+        NodeRef("Resource", str(request.props["resource"])),
+        key=request.key,
+    )
+    event = request_event(
+        request,
+        "grant.expired",
+        at=now,
+        actor="scheduler",
+        expires_at=request.props.get("expires_at"),
+        revoke_failures=int(request.props.get("revoke_failures") or 0),
+    )
+    return cas, edge, event
 
 
 def _record_failure(

@@ -10,25 +10,35 @@ from broker.errors import DomainError
 from broker.notify import NoticeKind, announce
 from broker.services import Services
 from broker.states import RequestState
-from graph import NodeRef, UpsertEdge, UpsertNode
+from graph import Node, NodeRef, UpsertEdge, UpsertNode, WriteOp
 
 
 class GrantFailed(DomainError):
     code = "grant_failed"
 
 
-def grant_request(services: Services, *, request: str) -> None:
+def grant_request(services: Services, *, request: str) -> Node:
     """APPROVED -> GRANTING -> GRANTED (or FAILED); `expires_at` counts from the grant."""
-    store = services.store
-    approved = load_request(store, request)
+    approved = load_request(services.store, request)
     transition(
-        store,
+        services.store,
         request,
         RequestState.APPROVED,
         RequestState.GRANTING,
         event=request_event(approved, "grant.started", at=services.clock(), actor="broker"),
     )
-    node = load_request(store, request)
+    granting = {**approved.props, "state": RequestState.GRANTING.value}
+    return complete_grant(services, Node(approved.kind, request, granting))
+
+
+def complete_grant(services: Services, node: Node, identity: NodeRef | None = None) -> Node:
+    """Provision request `node`, which is GRANTING now, and move it to GRANTED or FAILED.
+
+    The provisioner runs between the two writes, so a crash in between leaves the request
+    GRANTING (never granted twice): the integration's `grant` is always called after the
+    request left APPROVED by a compare-and-set. `identity` saves a read when known.
+    """
+    store, request = services.store, node.key
     try:
         services.provisioner.grant(node)
     except Exception as failure:
@@ -47,8 +57,7 @@ def grant_request(services: Services, *, request: str) -> None:
         raise GrantFailed(f"provisioning request `{request}` failed: {failure}") from failure
     granted_at = services.clock()
     expires_at = granted_at + int(node.props["duration_minutes"]) * 60
-    identity = requester_of(store, node)
-    resource = NodeRef("Resource", str(node.props["resource"]))
+    identity = identity or requester_of(store, node)
     permissions = list(node.props.get("permissions") or [])
     transition(
         store,
@@ -56,33 +65,7 @@ def grant_request(services: Services, *, request: str) -> None:
         RequestState.GRANTING,
         RequestState.GRANTED,
         {"granted_at": granted_at, "expires_at": expires_at},
-        also=[
-            UpsertNode(
-                "Grant",
-                request,
-                {
-                    "request": request,
-                    "identity": identity.key,
-                    "resource": resource.key,
-                    "permissions": permissions,
-                    "granted_at": granted_at,
-                    "expires_at": expires_at,
-                },
-            ),
-            UpsertEdge("FOR", NodeRef("Grant", request), resource),
-            UpsertEdge(
-                "HAS_ACCESS",
-                identity,
-                resource,
-                key=request,
-                props={
-                    "grant": request,
-                    "permissions": permissions,
-                    "expires_at": expires_at,
-                    "standing": False,
-                },
-            ),
-        ],
+        also=grant_ops(node, identity, granted_at=granted_at, expires_at=expires_at),
         event=request_event(
             node,
             "grant.granted",
@@ -93,13 +76,58 @@ def grant_request(services: Services, *, request: str) -> None:
             expires_at=expires_at,
         ),
     )
-    announce(
-        services,
-        NoticeKind.GRANTED,
-        load_request(store, request),
-        actor="broker",
-        expires_at=_iso(expires_at),
+    granted = Node(
+        node.kind,
+        request,
+        {
+            **node.props,
+            "state": RequestState.GRANTED.value,
+            "granted_at": granted_at,
+            "expires_at": expires_at,
+        },
     )
+    announce_granted(services, granted)
+    return granted
+
+
+def announce_granted(services: Services, granted: Node) -> None:
+    expires_at = float(granted.props["expires_at"])
+    announce(services, NoticeKind.GRANTED, granted, actor="broker", expires_at=_iso(expires_at))
+
+
+def grant_ops(
+    request: Node, identity: NodeRef, *, granted_at: float, expires_at: float
+) -> list[WriteOp]:
+    """The Grant node and the HAS_ACCESS edge that record request `request`'s access."""
+    resource = NodeRef("Resource", str(request.props["resource"]))
+    permissions = list(request.props.get("permissions") or [])
+    return [
+        UpsertNode(
+            "Grant",
+            request.key,
+            {
+                "request": request.key,
+                "identity": identity.key,
+                "resource": resource.key,
+                "permissions": permissions,
+                "granted_at": granted_at,
+                "expires_at": expires_at,
+            },
+        ),
+        UpsertEdge("FOR", NodeRef("Grant", request.key), resource),
+        UpsertEdge(
+            "HAS_ACCESS",
+            identity,
+            resource,
+            key=request.key,
+            props={
+                "grant": request.key,
+                "permissions": permissions,
+                "expires_at": expires_at,
+                "standing": False,
+            },
+        ),
+    ]
 
 
 def _iso(at: float) -> str:

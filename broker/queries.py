@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from broker._lookup import require_role
+from broker._lookup import require_allowed
 from broker.approve_request import check_can_decide
 from broker.errors import DomainError
 from broker.services import Services
 from broker.states import RequestState
 from graph import Node
+from policies.api_authz import Target
 
 
 def my_requests(services: Services, *, user: str) -> list[Node]:
@@ -23,7 +24,7 @@ def active_grants(services: Services, *, viewer: str, everyone: bool = False) ->
     """
     equals: dict[str, object] = {"state": RequestState.GRANTED.value}
     if everyone:
-        require_role(services.store, viewer, "admin", "auditor")
+        require_allowed(services, viewer, "viewAllGrants", Target.api())
     else:
         equals["requester"] = viewer
     now = services.clock()

@@ -12,7 +12,7 @@ from graph import Node
 
 
 def reject_request(services: Services, *, approver: str, request: str, reason: str = "") -> Node:
-    node = check_can_decide(services, approver=approver, request=request)
+    node = check_can_decide(services, approver=approver, request=request, action="reject")
     now = services.clock()
     transition(
         services.store,

@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 from broker import audit
-from broker._lookup import require_role
+from broker._lookup import require_allowed
 from broker.errors import InvalidInput
 from broker.services import Services
 from graph import DeleteEdge, NodeRef, UpsertEdge, UpsertNode, WriteOp
+from policies.api_authz import Target
 from policies.flows import AccessFlow, FlowInvalid
 
 
 def save_access_flow(services: Services, *, actor: str, flow: AccessFlow) -> AccessFlow:
     """Save `flow` for admin `actor`; a bad flow raises InvalidInput and changes nothing."""
-    require_role(services.store, actor, "admin")
+    require_allowed(services, actor, "manageFlows", Target.access_flow(flow.key))
     try:
         flow.check()
     except FlowInvalid as bad:

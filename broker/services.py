@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Protocol
 
 from graph import GraphStore, Node
+from policies.api_authz import ApiAuthorizer
 from policies.engine import PolicyEngine
 
 if TYPE_CHECKING:
@@ -60,3 +61,4 @@ class Services:
     clock: Clock = time.time
     provisioner: Provisioner = field(default_factory=GraphOnlyProvisioner)
     notifier: NotificationSink = field(default_factory=SilentNotifier)
+    authorizer: ApiAuthorizer = field(default_factory=ApiAuthorizer)

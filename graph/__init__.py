@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from urllib.parse import unquote, urlsplit
 
+from graph.migrations import SchemaTooNew, migrate
+from graph.query import QueryFailed, QueryRefused, QueryResult
 from graph.store import (
     ConflictError,
     DeleteEdge,
@@ -28,12 +30,26 @@ DEFAULT_GRAPH_URL = "embedded:./var/keyturn.db"
 _NEO4J_SCHEMES = ("neo4j", "neo4j+s", "neo4j+ssc", "bolt", "bolt+s", "bolt+ssc")
 
 
-def open_store(url: str) -> GraphStore:
+def open_store(url: str, *, run_migrations: bool = True) -> GraphStore:
     """Open the backend a graph URL names.
 
     `embedded:PATH` is the networkx + SQLite graph in the file PATH;
     `neo4j://[user:password@]host:port` (or bolt://, +s, +ssc) is a Neo4j server.
+    Forward migrations (graph.migrations) run before it is returned, unless
+    `run_migrations` is false (repair tools only: the graph may be older or newer).
     """
+    store = _open(url)
+    if not run_migrations:
+        return store
+    try:
+        migrate(store)
+    except BaseException:
+        store.close()
+        raise
+    return store
+
+
+def _open(url: str) -> GraphStore:
     if url.startswith("embedded:"):
         from graph.embedded import EmbeddedStore
 
@@ -63,7 +79,11 @@ __all__ = [
     "IdentityContext",
     "Node",
     "NodeRef",
+    "QueryFailed",
+    "QueryRefused",
+    "QueryResult",
     "ResourceContext",
+    "SchemaTooNew",
     "SchemaViolation",
     "SetProps",
     "StoreLocked",

@@ -42,6 +42,10 @@ def _edge(type_: str, sources: set[str], targets: set[str], **props: PropType) -
     return EdgeKind(type_, frozenset(sources), frozenset(targets), MappingProxyType(props))
 
 
+# What a sync run (graph.sync) stamps on each node and edge it writes: the source system
+# and the run, so the run's cleanup can remove what that source no longer has.
+SYNC = {"sync_source": str, "sync_tag": str}
+
 IDENTITIES = {"User", "ExternalUser"}
 PRINCIPALS = IDENTITIES | {"Group"}
 
@@ -57,11 +61,12 @@ NODE_KINDS: Mapping[str, NodeKind] = MappingProxyType(
                 role=str,
                 disabled=bool,
                 created_at=float,
+                **SYNC,
             ),
-            _node("Group", ("name",), name=str, source=str),
+            _node("Group", ("name",), name=str, source=str, **SYNC),
             _node("ExternalUser", ("email",), email=str, verified_at=float),
-            _node("Integration", ("name", "type"), name=str, type=str, tags=list),
-            _node("Resource", ("name",), name=str, type=str, tags=list),
+            _node("Integration", ("name", "type"), name=str, type=str, tags=list, **SYNC),
+            _node("Resource", ("name",), name=str, type=str, tags=list, **SYNC),
             _node(
                 "AccessFlow",
                 ("name", "definition"),
@@ -136,13 +141,18 @@ NODE_KINDS: Mapping[str, NodeKind] = MappingProxyType(
     }
 )
 
+SYNCED_KINDS = frozenset(
+    {"User", "Group", "Resource", "Integration", "MEMBER_OF", "REPORTS_TO", "PART_OF", "HAS_ACCESS"}
+)
+"""The node and edge kinds a sync run may write and clean up."""
+
 EDGE_KINDS: Mapping[str, EdgeKind] = MappingProxyType(
     {
         kind.type: kind
         for kind in (
-            _edge("MEMBER_OF", PRINCIPALS, {"Group"}, source=str, sync_tag=str),
-            _edge("REPORTS_TO", {"User"}, {"User"}),
-            _edge("PART_OF", {"Resource"}, {"Resource", "Integration"}),
+            _edge("MEMBER_OF", PRINCIPALS, {"Group"}, source=str, **SYNC),
+            _edge("REPORTS_TO", {"User"}, {"User"}, **SYNC),
+            _edge("PART_OF", {"Resource"}, {"Resource", "Integration"}, **SYNC),
             _edge(
                 "HAS_ACCESS",
                 PRINCIPALS,
@@ -152,6 +162,7 @@ EDGE_KINDS: Mapping[str, EdgeKind] = MappingProxyType(
                 expires_at=float,
                 standing=bool,
                 last_used_at=float,  # absent: never used (as far as Keyturn knows)
+                **SYNC,
             ),
             _edge("REQUESTED", IDENTITIES, {"AccessRequest"}),
             _edge("FOR", {"AccessRequest", "Grant"}, {"Resource", "Integration"}),

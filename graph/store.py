@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 if TYPE_CHECKING:
     from graph.analysis import Access, AccessPath, BlastRadius, Finding, Requester
+    from graph.query import QueryResult
 
 Props = Mapping[str, Any]
 
@@ -193,6 +194,15 @@ class GraphStore(Protocol):
     ) -> list[Edge]:
         """Edges of `kind`, optionally only those from `src` and/or to `dst`."""
 
+    def stale_nodes(
+        self, kind: str, *, sync_source: str, sync_tag: str, limit: int
+    ) -> list[NodeRef]:
+        """Up to `limit` nodes of `kind` stamped by `sync_source` with a tag other than
+        `sync_tag` (see graph.sync), in key order."""
+
+    def stale_edges(self, kind: str, *, sync_source: str, sync_tag: str, limit: int) -> list[Edge]:
+        """Up to `limit` edges of `kind` stamped by `sync_source` with another tag."""
+
     def identity_context(self, ref: NodeRef) -> IdentityContext:
         """Raise UnknownNode when the identity does not exist."""
 
@@ -221,7 +231,27 @@ class GraphStore(Protocol):
     def run_saved_query(self, name: str, params: Props) -> list[Finding]:
         """Run one of graph.analysis.SAVED_QUERIES; raise GraphError for a bad name or params."""
 
+    def run_read_query(
+        self,
+        query: str,
+        params: Mapping[str, Any] | None = None,
+        *,
+        row_cap: int = 1000,
+        timeout_s: float = 10.0,
+    ) -> QueryResult:
+        """An auditor's read-only Cypher, with `$name` parameters; at most `row_cap` rows.
+
+        Raise graph.query.QueryRefused, before touching the graph, for a writing clause, a
+        query over the length limit, or one the backend cannot run (the embedded graph runs
+        what grand-cypher supports); QueryFailed for a failure while it runs (a timeout)."""
+
+    def schema_version(self) -> int:
+        """The model version the graph was last migrated to (graph.migrations); 0: never."""
+
+    def set_schema_version(self, version: int) -> None:
+        """Record that the graph now follows model `version`; only graph.migrations calls it."""
+
     def clear(self) -> None:
-        """Delete everything (tests and demo resets only)."""
+        """Delete every node and edge, keeping the schema version (tests and demo resets)."""
 
     def close(self) -> None: ...

@@ -1,9 +1,10 @@
 """Cedar: the schema, the access flow -> policy compiler, the policy engine, forbid rules,
-time windows, deny explanations and the admins' flow analysis."""
+time windows, deny explanations, the admins' flow analysis and API authorization."""
 
 from __future__ import annotations
 
 from policies.analysis import Finding, flows_allowing_nothing, shadowed_flows
+from policies.api_authz import ApiAuthorizer, ApiDecision, Caller, Target
 from policies.compiler import CompiledFlow, compile_flow, default_schema
 from policies.engine import Decision, PolicyEngine, UnknownFlow
 from policies.entities import DecisionRequest, Principal, RequestContext, Resource
@@ -12,6 +13,9 @@ from policies.forbid import ForbidRule, compile_forbid
 
 __all__ = [
     "AccessFlow",
+    "ApiAuthorizer",
+    "ApiDecision",
+    "Caller",
     "CompiledFlow",
     "Decision",
     "DecisionRequest",
@@ -22,6 +26,7 @@ __all__ = [
     "Principal",
     "RequestContext",
     "Resource",
+    "Target",
     "UnknownFlow",
     "compile_flow",
     "compile_forbid",

@@ -10,7 +10,9 @@ from graphql import GraphQLError
 from strawberry.types import Info
 
 from broker import DomainError, Services
+from broker.authorize import authorize
 from graph import Node
+from policies.api_authz import Target
 
 T = TypeVar("T")
 
@@ -41,3 +43,14 @@ async def run_use_case(fn: Any, /, *args: Any, **kwargs: Any) -> Any:
         return await to_thread.run_sync(lambda: fn(*args, **kwargs))
     except DomainError as refused:
         raise GraphQLError(str(refused), extensions={"code": refused.code}) from refused
+
+
+def authorized_viewer(info: Info[Any, Any], action: str, target: Target) -> Node:
+    """The signed-in caller, if the API policies let them `action` on `target`; every
+    field that returns data asks this (or a broker use case that asks it) first."""
+    viewer = viewer_of(info)
+    try:
+        authorize(context_of(info).services, user=viewer, action=action, target=target)
+    except DomainError as refused:
+        raise GraphQLError(str(refused), extensions={"code": refused.code}) from refused
+    return viewer

@@ -10,9 +10,11 @@ from strawberry.extensions import MaxTokensLimiter, QueryDepthLimiter
 from strawberry.types import Info
 
 import broker
-from api.graphql.context import context_of, run_use_case, viewer_of
+from api.graphql.context import authorized_viewer, context_of, run_use_case, viewer_of
 from api.graphql.types import AccessFlow, AccessFlowInput, AccessRequest, RequestAccessInput, User
 from broker.queries import active_grants, my_requests, pending_approvals
+from graph import Node
+from policies.api_authz import Target
 from policies.flows import FlowInvalid
 
 MAX_QUERY_DEPTH = 10
@@ -23,11 +25,11 @@ MAX_QUERY_TOKENS = 2000
 class Query:
     @strawberry.field(description="The signed-in user.")
     def me(self, info: Info[Any, Any]) -> User:
-        return User.of(viewer_of(info))
+        return User.of(_self_viewer(info))
 
     @strawberry.field(description="Every request the signed-in user made, newest first.")
     async def my_requests(self, info: Info[Any, Any]) -> list[AccessRequest]:
-        me = viewer_of(info)
+        me = _self_viewer(info)
         found = await run_use_case(my_requests, context_of(info).services, user=me.key)
         return [AccessRequest.of(n) for n in found]
 
@@ -35,14 +37,18 @@ class Query:
     async def active_grants(
         self, info: Info[Any, Any], everyone: bool = False
     ) -> list[AccessRequest]:
-        me = viewer_of(info)
+        if everyone:
+            me = authorized_viewer(info, "viewAllGrants", Target.api())
+        else:
+            me = _self_viewer(info)
         services = context_of(info).services
         found = await run_use_case(active_grants, services, viewer=me.key, everyone=everyone)
         return [AccessRequest.of(n) for n in found]
 
     @strawberry.field(description="Pending requests the signed-in user may approve.")
     async def pending_approvals(self, info: Info[Any, Any]) -> list[AccessRequest]:
-        me = viewer_of(info)
+        # Each request listed has passed an `approve` decision in the broker.
+        me = _self_viewer(info)
         found = await run_use_case(pending_approvals, context_of(info).services, approver=me.key)
         return [AccessRequest.of(n) for n in found]
 
@@ -51,7 +57,7 @@ class Query:
 class Mutation:
     @strawberry.mutation(description="Create or replace an access flow (admins).")
     async def create_access_flow(self, info: Info[Any, Any], flow: AccessFlowInput) -> AccessFlow:
-        me = viewer_of(info)
+        me = authorized_viewer(info, "manageFlows", Target.access_flow(flow.key))
         try:
             parsed = flow.to_flow()
         except FlowInvalid as bad:
@@ -65,7 +71,7 @@ class Mutation:
     async def request_access(
         self, info: Info[Any, Any], request: RequestAccessInput
     ) -> AccessRequest:
-        me = viewer_of(info)
+        me = authorized_viewer(info, "requestAccess", Target.api())
         node = await run_use_case(
             broker.request_access,
             context_of(info).services,
@@ -77,6 +83,7 @@ class Mutation:
         )
         return AccessRequest.of(node)
 
+    # approve/reject: the broker asks Cedar's `approve`/`reject` with the flow's approvers.
     @strawberry.mutation(description="Approve a pending request you are an approver of.")
     async def approve_request(
         self, info: Info[Any, Any], id: strawberry.ID, reason: str = ""
@@ -104,6 +111,11 @@ class Mutation:
             reason=reason,
         )
         return AccessRequest.of(node)
+
+
+def _self_viewer(info: Info[Any, Any]) -> Node:
+    """The signed-in caller, allowed to see their own requests, grants and approvals."""
+    return authorized_viewer(info, "viewSelf", Target.user(viewer_of(info).key))
 
 
 schema = strawberry.Schema(

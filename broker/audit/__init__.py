@@ -1,12 +1,13 @@
 """The activity log: an append-only, hash-chained trace of everything the broker does.
 
-Use cases hand an `Entry` to `write` (with their own graph ops, so both commit together)
+Use cases hand an `Entry` to `write` (with their own graph ops, so both commit together;
+`write_all` for several consecutive events in one write)
 or to `append` (a trace with no change of its own, such as a denied request).
 """
 
 from __future__ import annotations
 
-from broker.audit._chain import GENESIS, AuditBusy, Entry, event_key, write
+from broker.audit._chain import GENESIS, AuditBusy, Entry, event_key, write, write_all
 from broker.audit._export import COLUMNS, FORMATS, export, export_csv, export_json
 from broker.audit._read import AuditEvent, AuditFilter, VerifyReport, read_events, verify_chain
 from graph import GraphStore
@@ -34,4 +35,5 @@ __all__ = [
     "read_events",
     "verify_chain",
     "write",
+    "write_all",
 ]

@@ -82,7 +82,15 @@ def write(store: GraphStore, ops: Sequence[WriteOp], entry: Entry | None) -> int
     A lost race on the head is retried; any other ConflictError (the business change's own
     compare-and-set) propagates unchanged, and then nothing is written.
     """
-    if entry is None:
+    return write_all(store, ops, [] if entry is None else [entry])
+
+
+def write_all(store: GraphStore, ops: Sequence[WriteOp], entries: Sequence[Entry]) -> int:
+    """Apply `ops` and append `entries`, chained in order, in one atomic write.
+
+    Returns the last event's seq (0: no entries). Retries as `write` does.
+    """
+    if not entries:
         store.write(ops)
         return 0
     for attempt in range(_MAX_ATTEMPTS):
@@ -93,29 +101,37 @@ def write(store: GraphStore, ops: Sequence[WriteOp], entry: Entry | None) -> int
             node = store.get_node(HEAD_KIND, HEAD_KEY)
             assert node is not None
         seen = {"seq": node.props.get("seq"), "hash": node.props.get("hash")}
-        seq = int(seen["seq"] or 0) + 1
-        props: dict[str, Any] = {
-            "seq": seq,
-            "page": seq // PAGE_SIZE,
-            "at": float(entry.at),
-            "kind": entry.kind,
-            "actor": entry.actor,
-            "resource": entry.resource,
-            "subject": entry.subject,
-            "data": canonical(dict(entry.data)),
-            "prev": str(seen["hash"] or GENESIS),
-        }
-        props["hash"] = event_hash(props)
-        trace: list[WriteOp] = [
-            SetProps(HEAD_KIND, HEAD_KEY, {"seq": seq, "hash": props["hash"]}, seen),
-            UpsertNode(EVENT_KIND, event_key(seq), props),
-        ]
+        seq, last = int(seen["seq"] or 0), str(seen["hash"] or GENESIS)
+        events: list[WriteOp] = []
+        for entry in entries:
+            seq += 1
+            props = _event_props(entry, seq, last)
+            last = props["hash"]
+            events.append(UpsertNode(EVENT_KIND, event_key(seq), props))
+        head_cas = SetProps(HEAD_KIND, HEAD_KEY, {"seq": seq, "hash": last}, seen)
         try:
-            store.write([*ops, *trace])
+            store.write([*ops, head_cas, *events])
         except ConflictError as lost:
             if lost.ref.kind != HEAD_KIND:
                 raise
             time.sleep(random.uniform(0, 0.002 * min(attempt + 1, 10)))  # noqa: S311
             continue
         return seq
-    raise AuditBusy(f"could not append `{entry.kind}` to the activity log: the head kept moving")
+    kinds = ", ".join(f"`{entry.kind}`" for entry in entries)
+    raise AuditBusy(f"could not append {kinds} to the activity log: the head kept moving")
+
+
+def _event_props(entry: Entry, seq: int, prev: str) -> dict[str, Any]:
+    props: dict[str, Any] = {
+        "seq": seq,
+        "page": seq // PAGE_SIZE,
+        "at": float(entry.at),
+        "kind": entry.kind,
+        "actor": entry.actor,
+        "resource": entry.resource,
+        "subject": entry.subject,
+        "data": canonical(dict(entry.data)),
+        "prev": prev,
+    }
+    props["hash"] = event_hash(props)
+    return props

@@ -104,10 +104,26 @@ class SqliteLog:
         ]
         with self._transaction():
             # Deletions first, as in memory: a write may delete a node and create it again.
-            self._db.executemany(_DELETE_EDGE, gone_edges)
-            self._db.executemany(_DELETE_NODE, gone_nodes)
-            self._db.executemany(_UPSERT_NODE, nodes)
-            self._db.executemany(_UPSERT_EDGE, edges)
+            for statement, rows in (
+                (_DELETE_EDGE, gone_edges),
+                (_DELETE_NODE, gone_nodes),
+                (_UPSERT_NODE, nodes),
+                (_UPSERT_EDGE, edges),
+            ):
+                if rows:  # most writes touch two or three of the four
+                    self._db.executemany(statement, rows)
+
+    def meta(self, name: str) -> str | None:
+        row = self._db.execute("SELECT value FROM meta WHERE name = ?", (name,)).fetchone()
+        return None if row is None else str(row[0])
+
+    def set_meta(self, name: str, value: str) -> None:
+        with self._transaction():
+            self._db.execute(
+                "INSERT INTO meta (name, value) VALUES (?, ?)"
+                " ON CONFLICT (name) DO UPDATE SET value = excluded.value",
+                (name, value),
+            )
 
     def clear(self) -> None:
         with self._transaction():

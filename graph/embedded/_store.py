@@ -16,10 +16,12 @@ from graph.analysis import (
     run_saved_query,
 )
 from graph.analysis import _embedded as _analysis
+from graph.embedded import _query
 from graph.embedded._filelock import FileLock
 from graph.embedded._memory import EdgeId, MemoryGraph, NodeId
 from graph.embedded._plan import copy_props, plan_write
 from graph.embedded._sqlite import SqliteLog
+from graph.query import QueryResult, check_limits, check_params, check_read_only, tokenize
 from graph.store import (
     Edge,
     GraphError,
@@ -62,6 +64,7 @@ class EmbeddedStore:
             raise
         self._log = log
         self._memory = memory
+        self._view: tuple[int, Any] | None = None  # (memory version, query view)
 
     def write(self, ops: Sequence[WriteOp]) -> None:
         ops = list(ops)
@@ -108,7 +111,7 @@ class EmbeddedStore:
             return found
         with self._lock:
             self._check_open()
-            for key in self._memory.keys_of(kind):
+            for key in self._memory.keys_of(kind, equals):
                 props = self._memory.node((kind, key))
                 if props is None or not _matches(props, equals or {}, at_most or {}):
                     continue
@@ -128,9 +131,9 @@ class EmbeddedStore:
             self._check_open()
             if src is not None:
                 candidates: Iterable[tuple[EdgeId, Mapping[str, Any]]]
-                candidates = self._memory.out_edges((src.kind, src.key))
+                candidates = self._memory.out_edges((src.kind, src.key), kind)
             elif dst is not None:
-                candidates = self._memory.in_edges((dst.kind, dst.key))
+                candidates = self._memory.in_edges((dst.kind, dst.key), kind)
             else:
                 candidates = self._memory.edges_of(kind)
             found = [
@@ -140,14 +143,37 @@ class EmbeddedStore:
             ]
         return sorted(found, key=_edge_order)
 
+    def stale_nodes(
+        self, kind: str, *, sync_source: str, sync_tag: str, limit: int
+    ) -> list[NodeRef]:
+        found: list[NodeRef] = []
+        with self._lock:
+            self._check_open()
+            for key in self._memory.keys_of(kind):
+                if len(found) >= limit:
+                    break
+                props = self._memory.node((kind, key))
+                if props is not None and _stale(props, sync_source, sync_tag):
+                    found.append(NodeRef(kind, key))
+        return found
+
+    def stale_edges(self, kind: str, *, sync_source: str, sync_tag: str, limit: int) -> list[Edge]:
+        found: list[Edge] = []
+        with self._lock:
+            self._check_open()
+            for eid, props in self._memory.edges_of(kind):
+                if len(found) >= limit:
+                    break
+                if _stale(props, sync_source, sync_tag):
+                    found.append(_edge(eid, props))
+        return sorted(found, key=_edge_order)
+
     def identity_context(self, ref: NodeRef) -> IdentityContext:
         with self._lock:
             node = self._existing(ref)
             groups = self._reachable(_node_id(ref), "MEMBER_OF")
             managers = sorted(
-                eid[2][1]
-                for eid, _ in self._memory.out_edges(_node_id(ref))
-                if eid[0] == "REPORTS_TO"
+                eid[2][1] for eid, _ in self._memory.out_edges(_node_id(ref), "REPORTS_TO")
             )
         return IdentityContext(
             node=node,
@@ -194,6 +220,36 @@ class EmbeddedStore:
     def run_saved_query(self, name: str, params: Props) -> list[Finding]:
         return run_saved_query(self, name, params)
 
+    def run_read_query(
+        self,
+        query: str,
+        params: Mapping[str, Any] | None = None,
+        *,
+        row_cap: int = 1000,
+        timeout_s: float = 10.0,
+    ) -> QueryResult:
+        check_limits(query, row_cap, timeout_s)
+        tokens = tokenize(query)
+        check_read_only(tokens)
+        _query.check_supported(tokens)
+        text = _query.rewrite(query, tokens, check_params(params))
+        with self._lock:
+            self._check_open()
+            if self._view is None or self._view[0] != self._memory.version:
+                self._view = (self._memory.version, _query.build_view(self._memory))
+            view = self._view[1]
+        return _query.run(view, text, row_cap, timeout_s)
+
+    def schema_version(self) -> int:
+        with self._lock:
+            self._check_open()
+            return int(self._log.meta(_GRAPH_VERSION) or 0)
+
+    def set_schema_version(self, version: int) -> None:
+        with self._lock:
+            self._check_open()
+            self._log.set_meta(_GRAPH_VERSION, str(version))
+
     def clear(self) -> None:
         with self._lock:
             self._check_open()
@@ -229,12 +285,17 @@ class EmbeddedStore:
         while frontier:
             following: list[NodeId] = []
             for nid in frontier:
-                targets = {eid[2] for eid, _ in self._memory.out_edges(nid) if eid[0] == edge_kind}
+                targets = {eid[2] for eid, _ in self._memory.out_edges(nid, edge_kind)}
                 following.extend(sorted(targets - seen))
                 seen.update(targets)
             order.extend(following)
             frontier = following
         return order
+
+
+_GRAPH_VERSION = "graph_schema_version"
+"""The meta row holding the model's version (graph.migrations); `schema_version` there
+is the file layout's."""
 
 
 def _node_id(ref: NodeRef) -> NodeId:
@@ -252,6 +313,10 @@ def _matches(props: Mapping[str, Any], equals: Props, at_most: Props) -> bool:
         except TypeError:  # a bound of another type never matches, as in Cypher
             return False
     return True
+
+
+def _stale(props: Mapping[str, Any], sync_source: str, sync_tag: str) -> bool:
+    return props.get("sync_source") == sync_source and props.get("sync_tag") != sync_tag
 
 
 def _edge(eid: EdgeId, props: Mapping[str, Any]) -> Edge:

@@ -20,6 +20,11 @@ INDEXED: tuple[tuple[str, str], ...] = (
     ("AccessRequest", "state"),
     ("AccessRequest", "expires_at"),
     ("ApiToken", "token_hash"),
+    # a sync run's cleanup looks nodes up by the source that stamped them
+    ("User", "sync_source"),
+    ("Group", "sync_source"),
+    ("Resource", "sync_source"),
+    ("Integration", "sync_source"),
 )
 
 
@@ -157,6 +162,26 @@ def edges(kind: str, src_kind: str | None, dst_kind: str | None) -> str:
     )
 
 
+_STALE = "{0}.`sync_source` = $source AND ({0}.`sync_tag` IS NULL OR {0}.`sync_tag` <> $tag)"
+
+
+def stale_nodes(kind: str) -> str:
+    """Keys of up to `$limit` nodes `$source` stamped with a tag other than `$tag`."""
+    return (
+        f"MATCH (n:{_label(kind)})\nWHERE {_STALE.format('n')}\n"
+        f"RETURN n.key AS key\nORDER BY n.key\nLIMIT $limit"
+    )
+
+
+def stale_edges(kind: str) -> str:
+    """Up to `$limit` edges `$source` stamped with a tag other than `$tag`, as `edges`."""
+    return (
+        f"MATCH (a)-[r:{_type(kind)}]->(b)\nWHERE {_STALE.format('r')}\n"
+        f"RETURN labels(a) AS src_labels, a.key AS src, "
+        f"labels(b) AS dst_labels, b.key AS dst, properties(r) AS props\nLIMIT $limit"
+    )
+
+
 def identity_context(kind: str) -> str:
     """The identity, every group it reaches over MEMBER_OF (cycles end a path: Cypher never
     repeats a relationship in one), and its manager."""
@@ -181,4 +206,12 @@ def resource_context(kind: str) -> str:
     )
 
 
-CLEAR = "MATCH (n) DETACH DELETE n"
+META = "`KeyturnMeta`"
+"""The label of the one node holding the model's version (graph.migrations); outside the
+model, so no read or analysis ever sees it."""
+
+SCHEMA_VERSION = f"MATCH (m:{META} {{key: 'schema'}}) RETURN m.version AS version"
+SET_SCHEMA_VERSION = f"MERGE (m:{META} {{key: 'schema'}}) SET m.version = $version"
+
+CLEAR = f"MATCH (n) WHERE NOT n:{META} DETACH DELETE n"
+"""Delete all data; the schema version stays, as the constraints do."""

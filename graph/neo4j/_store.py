@@ -6,6 +6,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any, TypeVar
 
 from neo4j import (
+    READ_ACCESS,
     GraphDatabase,
     ManagedTransaction,
     NotificationMinimumSeverity,
@@ -23,9 +24,10 @@ from graph.analysis import (
 )
 from graph.analysis import _neo4j as _analysis
 from graph.model import EDGE_KINDS, NODE_KINDS
-from graph.neo4j import _cypher
+from graph.neo4j import _cypher, _query
 from graph.neo4j._import import Incomplete, import_batch, only_upserts
 from graph.neo4j._write import apply, visible
+from graph.query import QueryResult, check_limits, check_params, check_read_only, tokenize
 from graph.store import (
     Edge,
     GraphError,
@@ -156,17 +158,26 @@ class Neo4jStore:
             return []
         query = _cypher.edges(kind, src.kind if src else None, dst.kind if dst else None)
         params = {name: ref.key for name, ref in (("src", src), ("dst", dst)) if ref is not None}
-        found = [
-            Edge(
-                kind,
-                NodeRef(_kind_of(record["src_labels"]), record["src"]),
-                NodeRef(_kind_of(record["dst_labels"]), record["dst"]),
-                record["props"].get("key", ""),
-                visible(record["props"]),
-            )
-            for record in self._read(query, **params)
-        ]
+        found = [_as_edge(kind, record) for record in self._read(query, **params)]
         return sorted(found, key=_edge_order)
+
+    def stale_nodes(
+        self, kind: str, *, sync_source: str, sync_tag: str, limit: int
+    ) -> list[NodeRef]:
+        if kind not in NODE_KINDS or limit <= 0:
+            return []
+        records = self._read(
+            _cypher.stale_nodes(kind), source=sync_source, tag=sync_tag, limit=limit
+        )
+        return [NodeRef(kind, record["key"]) for record in records]
+
+    def stale_edges(self, kind: str, *, sync_source: str, sync_tag: str, limit: int) -> list[Edge]:
+        if kind not in EDGE_KINDS or limit <= 0:
+            return []
+        records = self._read(
+            _cypher.stale_edges(kind), source=sync_source, tag=sync_tag, limit=limit
+        )
+        return sorted((_as_edge(kind, record) for record in records), key=_edge_order)
 
     def identity_context(self, ref: NodeRef) -> IdentityContext:
         record = self._existing(_cypher.identity_context, ref)
@@ -217,6 +228,24 @@ class Neo4jStore:
     def run_saved_query(self, name: str, params: Props) -> list[Finding]:
         return run_saved_query(self, name, params)
 
+    def run_read_query(
+        self,
+        query: str,
+        params: Mapping[str, Any] | None = None,
+        *,
+        row_cap: int = 1000,
+        timeout_s: float = 10.0,
+    ) -> QueryResult:
+        """Checked here first; the read-access session refuses any write the checks miss."""
+        check_limits(query, row_cap, timeout_s)
+        check_read_only(tokenize(query))
+        checked = check_params(params)
+        with self._driver.session(
+            default_access_mode=READ_ACCESS,
+            bookmark_manager=self._driver.execute_query_bookmark_manager,
+        ) as session:
+            return _query.run(session, query, checked, row_cap, timeout_s)
+
     def _found(self, results: list[_Result], ref: NodeRef) -> list[_Result]:
         """`results`; when there are none, first make sure `ref` exists (one more query
         only then: a result proves it does)."""
@@ -225,6 +254,14 @@ class Neo4jStore:
         return results
 
     # --- lifecycle -------------------------------------------------------------------------
+
+    def schema_version(self) -> int:
+        record = self._read_one(_cypher.SCHEMA_VERSION)
+        return 0 if record is None else int(record["version"])
+
+    def set_schema_version(self, version: int) -> None:
+        with self._session() as session:
+            session.execute_write(_run, _cypher.SET_SCHEMA_VERSION, version=version)
 
     def clear(self) -> None:
         with self._session() as session:
@@ -279,8 +316,18 @@ def _fetch(tx: ManagedTransaction, query: str, params: dict[str, Any]) -> list[M
     return [record.data() for record in tx.run(query, params)]
 
 
-def _run(tx: ManagedTransaction, query: str) -> None:
-    tx.run(query).consume()
+def _run(tx: ManagedTransaction, /, query: str, **params: Any) -> None:
+    tx.run(query, params).consume()
+
+
+def _as_edge(kind: str, record: Mapping[str, Any]) -> Edge:
+    return Edge(
+        kind,
+        NodeRef(_kind_of(record["src_labels"]), record["src"]),
+        NodeRef(_kind_of(record["dst_labels"]), record["dst"]),
+        record["props"].get("key", ""),
+        visible(record["props"]),
+    )
 
 
 def _kind_of(labels: Sequence[str]) -> str:

@@ -32,7 +32,8 @@ def test_lookup_properties_get_idempotent_indexes() -> None:
     )
     assert "keyturn_AccessRequest_expires_at" in statements
     assert "keyturn_ApiToken_token_hash" in statements
-    assert len(statements) == len(NODE_KINDS) + 3
+    assert "keyturn_User_sync_source" in statements
+    assert len(statements) == len(NODE_KINDS) + 7
 
 
 def test_upsert_merges_on_key_and_returns_rows_lacking_a_required_property() -> None:
@@ -93,6 +94,18 @@ def test_find_nodes_filters_by_parameters_only() -> None:
 def test_names_outside_the_model_never_reach_the_cypher_text(build: Callable[[], str]) -> None:
     with pytest.raises(ValueError, match=r"not a declared|declares no property"):
         build()
+
+
+def test_stale_lookups_take_source_tag_and_limit_as_parameters() -> None:
+    assert _cypher.stale_nodes("User") == (
+        "MATCH (n:`User`)\n"
+        "WHERE n.`sync_source` = $source AND (n.`sync_tag` IS NULL OR n.`sync_tag` <> $tag)\n"
+        "RETURN n.key AS key\nORDER BY n.key\nLIMIT $limit"
+    )
+    assert _cypher.stale_edges("MEMBER_OF").startswith(
+        "MATCH (a)-[r:`MEMBER_OF`]->(b)\n"
+        "WHERE r.`sync_source` = $source AND (r.`sync_tag` IS NULL OR r.`sync_tag` <> $tag)\n"
+    )
 
 
 def test_a_write_batches_consecutive_ops_of_one_sort_in_order() -> None:

@@ -40,7 +40,7 @@ def test_saved_flow_decides_the_next_request(services: Services) -> None:
 
 
 def test_only_admins_save_flows(services: Services) -> None:
-    with pytest.raises(Forbidden, match="needs the role admin"):
+    with pytest.raises(Forbidden, match="only admins may manage access flows"):
         save_access_flow(services, actor=DEMO_GRANTEE, flow=ANALYTICS)
     assert services.store.get_node("AccessFlow", "analytics") is None
 
