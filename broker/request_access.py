@@ -16,6 +16,7 @@ from broker.notify import NoticeKind, announce
 from broker.services import GraphOnlyProvisioner, Services
 from broker.states import RequestState
 from graph import Node, NodeRef, UnknownNode, UpsertEdge, UpsertNode, WriteOp
+from policies.flows import AccessFlow
 
 
 def request_access(
@@ -109,9 +110,9 @@ def request_access(
     created = Node("AccessRequest", key, props)
     if not flow.auto_approve:
         audit.write(services.store, create, created_event)
-        announce(services, NoticeKind.REQUEST_CREATED, created, actor=requester, **asked)
+        announce(services, NoticeKind.REQUEST_CREATED, created, actor=requester, flow=flow, **asked)
         return load_request(services.store, key)
-    return _auto_grant(services, created, create, created_event, identity.node.ref, asked)
+    return _auto_grant(services, created, create, created_event, identity.node.ref, asked, flow)
 
 
 def _auto_grant(
@@ -121,6 +122,7 @@ def _auto_grant(
     created_event: audit.Entry,
     identity: NodeRef,
     asked: dict[str, Any],
+    flow: AccessFlow,
 ) -> Node:
     """Create, approve and start granting in one write, then provision and record the grant.
 
@@ -174,7 +176,7 @@ def _auto_grant(
     else:
         move_through(services.store, created.key, moves, before=create, opening=[created_event])
     requester = str(created.props["requester"])
-    announce(services, NoticeKind.REQUEST_CREATED, created, actor=requester, **asked)
+    announce(services, NoticeKind.REQUEST_CREATED, created, actor=requester, flow=flow, **asked)
     announce(services, NoticeKind.APPROVED, approved, actor="auto-approval")
     if granted is None:
         return complete_grant(services, granting, identity)
