@@ -65,7 +65,15 @@ NODE_KINDS: Mapping[str, NodeKind] = MappingProxyType(
             ),
             _node("Group", ("name",), name=str, source=str, **SYNC),
             _node("ExternalUser", ("email",), email=str, verified_at=float),
-            _node("Integration", ("name", "type"), name=str, type=str, tags=list, **SYNC),
+            _node(
+                "Integration",
+                ("name", "type"),
+                name=str,
+                type=str,  # postgresql, manual, webhook, ...
+                tags=list,
+                config=str,  # sealed JSON (broker.secrets): URLs, fulfillers, credentials
+                **SYNC,
+            ),
             _node("Resource", ("name",), name=str, type=str, tags=list, **SYNC),
             _node(
                 "AccessFlow",
@@ -75,14 +83,42 @@ NODE_KINDS: Mapping[str, NodeKind] = MappingProxyType(
                 enabled=bool,
                 updated_at=float,
             ),
-            _node("Bundle", ("name",), name=str),
+            _node("Bundle", ("name",), name=str, description=str, updated_at=float),
+            # An admin-wide rule that beats any flow, e.g. nothing tagged pci after hours.
+            _node(
+                "ForbidRule",
+                ("name", "definition"),
+                name=str,
+                definition=str,  # the rule as JSON; policies.forbid reads it
+                enabled=bool,
+                updated_at=float,
+            ),
+            # Work for a person: a manual integration's fulfiller grants or revokes by hand.
+            _node(
+                "Task",
+                ("request", "action", "state", "created_at"),
+                request=str,
+                integration=str,
+                action=str,  # grant | revoke
+                state=str,  # open | done
+                assignees=list,  # user keys who may mark it done
+                created_at=float,
+                done_at=float,
+                done_by=str,
+                note=str,
+            ),
             _node(
                 "AccessRequest",
                 ("requester", "resource", "state", "created_at"),
-                requester=str,
+                requester=str,  # who asked
+                beneficiary=str,  # who gets the access (the requester unless on behalf)
                 resource=str,
                 flow=str,
                 state=str,
+                bundle=str,  # the bundle this request is one item of, if any
+                batch=str,  # shared by the requests of one bundle request
+                previous=str,  # the finished request this one asks again
+                starts_at=float,  # a later start asked for; absent: at once
                 permissions=list,
                 duration_minutes=int,
                 justification=str,
@@ -94,6 +130,15 @@ NODE_KINDS: Mapping[str, NodeKind] = MappingProxyType(
                 ended_at=float,
                 reason=str,
                 version=int,
+                # the approval plan's progress (broker.approval)
+                approval_step=int,
+                step_started_at=float,
+                escalated=bool,
+                pending_until=float,  # a pending request times out then
+                # after the grant
+                extensions=int,
+                revoked_by=str,
+                details=str,  # sealed access details from the integration (broker.secrets)
                 # a revoke that keeps failing: how often, when to try next, and the flag
                 revoke_failures=int,
                 revoke_retry_at=float,
@@ -109,6 +154,7 @@ NODE_KINDS: Mapping[str, NodeKind] = MappingProxyType(
                 permissions=list,
                 granted_at=float,
                 expires_at=float,
+                extensions=int,
             ),
             _node(
                 "ApiToken",
@@ -166,7 +212,7 @@ EDGE_KINDS: Mapping[str, EdgeKind] = MappingProxyType(
             ),
             _edge("REQUESTED", IDENTITIES, {"AccessRequest"}),
             _edge("FOR", {"AccessRequest", "Grant"}, {"Resource", "Integration"}),
-            _edge("APPROVED", {"User"}, {"AccessRequest"}, at=float, reason=str),
+            _edge("APPROVED", {"User"}, {"AccessRequest"}, at=float, reason=str, step=int),
             _edge("MATCHED", {"AccessRequest"}, {"AccessFlow"}),
             _edge("ALLOWS", {"AccessFlow"}, PRINCIPALS),
             _edge("COVERS", {"AccessFlow", "Bundle"}, {"Resource", "Integration", "Bundle"}),

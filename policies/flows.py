@@ -12,6 +12,7 @@ from policies.windows import Window, WindowInvalid, parse_window
 # A week is the longest access any flow may hand out in one grant.
 MAX_DURATION_MINUTES = 7 * 24 * 60
 TRIGGERS = ("portal", "link")
+APPROVAL_MODES = ("any", "all")
 _KEY = re.compile(r"^[a-z0-9][a-z0-9._-]{0,62}$")
 # Tags as the graph stores them: no spaces at the ends, no control characters.
 _TAG = re.compile(r"^[^\s\x00-\x1f\x7f](?:[^\x00-\x1f\x7f]{0,62}[^\s\x00-\x1f\x7f])?$")
@@ -32,15 +33,30 @@ class AccessFlow:
     integrations: tuple[str, ...] = ()
     resources: tuple[str, ...] = ()
     resource_types: tuple[str, ...] = ()
+    bundles: tuple[str, ...] = ()  # every item of each bundle (Bundle -COVERS-> ...)
     # Any-of: with other targets a filter on them; alone, everything tagged so.
     tags: tuple[str, ...] = ()
     exclude_resources: tuple[str, ...] = ()  # and everything beneath them
     exclude_tags: tuple[str, ...] = ()
     permissions: tuple[str, ...] = ("read",)
     max_duration_minutes: int = 60
+    default_duration_minutes: int = 0  # 0: the maximum
+    max_extensions: int = 0  # how often a grant may be extended (each by up to the maximum)
     justification_required: bool = False
-    approvers: tuple[str, ...] = ()  # user keys; none at all means auto-approval
+    # On whose behalf a requestor may ask: themselves, named users, their own reports.
+    for_self: bool = True
+    on_behalf_users: tuple[str, ...] = ()
+    on_behalf_reports: bool = False
+    # The approval plan (broker.approval). No approver of any kind means auto-approval.
+    approvers: tuple[str, ...] = ()  # user keys
     approver_groups: tuple[str, ...] = ()
+    approver_manager: bool = False  # the requester's manager (REPORTS_TO)
+    approval_mode: str = "any"  # any: one approval suffices; all: every named approver
+    approver_reason_required: bool = False
+    escalation_minutes: int = 0  # 0: never; else hand the request to the escalation tier
+    escalation_users: tuple[str, ...] = ()
+    escalation_groups: tuple[str, ...] = ()
+    pending_timeout_minutes: int = 7 * 24 * 60  # an undecided request times out then
     trigger: str = "portal"
     enabled: bool = True
     # A time window, in local time of `time_zone`; no days means every day.
@@ -51,7 +67,7 @@ class AccessFlow:
 
     @property
     def auto_approve(self) -> bool:
-        return not self.approvers and not self.approver_groups
+        return not (self.approvers or self.approver_groups or self.approver_manager)
 
     @property
     def window(self) -> Window | None:
@@ -81,10 +97,12 @@ class AccessFlow:
                 f"flow `{self.key}` admits external requesters, who arrive by access link only: "
                 "set its trigger to `link`"
             )
-        if not (self.integrations or self.resources or self.resource_types or self.tags):
+        if not (
+            self.integrations or self.resources or self.resource_types or self.tags or self.bundles
+        ):
             raise FlowInvalid(
                 f"flow `{self.key}` names nothing to request: add integrations, resources, "
-                "resource types or tags"
+                "resource types, tags or bundles"
             )
         for name in ("resource_types", "exclude_resources"):
             blank = [v for v in getattr(self, name) if not v.strip()]
@@ -104,11 +122,55 @@ class AccessFlow:
                 f"flow `{self.key}` maximum duration `{self.max_duration_minutes}` minutes "
                 f"must be between 1 and {MAX_DURATION_MINUTES}"
             )
+        self._check_durations()
+        if not (self.for_self or self.on_behalf_users or self.on_behalf_reports):
+            raise FlowInvalid(
+                f"flow `{self.key}` lets nobody be the beneficiary: allow requests for oneself, "
+                "for named users or for one's reports"
+            )
+        if self.approval_mode not in APPROVAL_MODES:
+            raise FlowInvalid(
+                f"flow `{self.key}` approval mode `{self.approval_mode}` must be one of "
+                f"{', '.join(APPROVAL_MODES)}"
+            )
+        if self.escalation_minutes and not (self.escalation_users or self.escalation_groups):
+            raise FlowInvalid(
+                f"flow `{self.key}` escalates after {self.escalation_minutes} minutes but names "
+                "no one to escalate to: add escalation users or groups"
+            )
         if self.trigger not in TRIGGERS:
             raise FlowInvalid(
                 f"flow `{self.key}` trigger `{self.trigger}` must be one of {', '.join(TRIGGERS)}"
             )
         _ = self.window
+
+    def _check_durations(self) -> None:
+        if not 0 <= self.default_duration_minutes <= self.max_duration_minutes:
+            raise FlowInvalid(
+                f"flow `{self.key}` default duration `{self.default_duration_minutes}` minutes "
+                f"must be between 1 and the maximum, {self.max_duration_minutes} "
+                "(or 0 for the maximum)"
+            )
+        for name, most in (
+            ("max_extensions", 100),
+            ("escalation_minutes", MAX_DURATION_MINUTES),
+            ("pending_timeout_minutes", 90 * 24 * 60),
+        ):
+            value = getattr(self, name)
+            if not 0 <= value <= most:
+                raise FlowInvalid(
+                    f"flow `{self.key}` {name} `{value}` must be between 0 and {most}"
+                )
+        if self.pending_timeout_minutes == 0:
+            raise FlowInvalid(
+                f"flow `{self.key}` pending_timeout_minutes must be positive: "
+                "a request nobody decides has to end some time"
+            )
+
+    @property
+    def duration_default(self) -> int:
+        """The duration of a request that names none."""
+        return self.default_duration_minutes or self.max_duration_minutes
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), sort_keys=True)
