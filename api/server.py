@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import os
 
-from broker import Services, issue_api_token, load_flows_into_engine
+from broker import Services, issue_api_token, load_flows_into_engine, secrets
 from broker.demo import demo_is_seeded, seed_demo
+from broker.integrations import IntegrationProvisioner
 from graph import UpsertNode, open_store
 from policies.engine import PolicyEngine
 
@@ -13,7 +14,11 @@ DEFAULT_ADMIN = "admin@keyturn.local"
 
 
 def open_services(graph_url: str) -> Services:
+    """The graph, the engine with every stored flow, the sealing key and the integrations."""
+    secrets.use_key_for(graph_url)
     services = Services(store=open_store(graph_url), engine=PolicyEngine())
+    # Reads the clock and notifier through `services`, so later swaps (tests, serve) apply.
+    services.provisioner = IntegrationProvisioner.for_services(services)
     load_flows_into_engine(services)
     return services
 

@@ -1,4 +1,4 @@
-"""Reads several use cases share: people, flows and the requester of a request."""
+"""Reads several use cases share: people, flows, and who asked, for whom and for what."""
 
 from __future__ import annotations
 
@@ -53,3 +53,20 @@ def requester_of(store: GraphStore, request: Node) -> NodeRef:
     if edges:
         return edges[0].src
     return NodeRef("User", str(request.props["requester"]))
+
+
+def beneficiary_of(store: GraphStore, request: Node) -> NodeRef:
+    """Who gets the access `request` asks for: its `beneficiary`, else the requester."""
+    key = request.props.get("beneficiary")
+    if not key or key == request.props.get("requester"):
+        return requester_of(store, request)
+    if store.get_node("User", str(key)) is not None:
+        return NodeRef("User", str(key))
+    return NodeRef("ExternalUser", str(key))
+
+
+def target_of(store: GraphStore, request: Node) -> NodeRef:
+    """What `request` asks access to: a Resource, or an Integration as a whole."""
+    for edge in store.edges("FOR", src=request.ref):
+        return edge.dst
+    return NodeRef("Resource", str(request.props["resource"]))

@@ -5,15 +5,15 @@ from __future__ import annotations
 import logging
 
 from broker._backoff import RetryPolicy
-from broker._lookup import requester_of
 from broker._transitions import request_event
 from broker.audit import Entry
 from broker.audit import write as audited_write
 from broker.audit import write_all as audited_write_all
+from broker.grant_request import access_edge
 from broker.notify import NoticeKind, announce
 from broker.services import Services
 from broker.states import RequestState
-from graph import ConflictError, DeleteEdge, Node, NodeRef, SetProps, WriteOp
+from graph import ConflictError, DeleteEdge, Node, SetProps, WriteOp
 
 _log = logging.getLogger(__name__)
 
@@ -89,18 +89,14 @@ def _record_expiry(services: Services, revoked: list[Node], *, now: float) -> li
 
 
 def _expiry(services: Services, request: Node, *, now: float) -> tuple[SetProps, DeleteEdge, Entry]:
+    # Expecting the same `expires_at` too: a grant extended since it was read is not due.
     cas = SetProps(
         "AccessRequest",
         request.key,
         {"state": RequestState.EXPIRED.value, "ended_at": now},
-        {"state": RequestState.GRANTED.value},
+        {"state": RequestState.GRANTED.value, "expires_at": request.props.get("expires_at")},
     )
-    edge = DeleteEdge(
-        "HAS_ACCESS",
-        requester_of(services.store, request),
-        NodeRef("Resource", str(request.props["resource"])),
-        key=request.key,
-    )
+    edge = access_edge(services.store, request)
     event = request_event(
         request,
         "grant.expired",

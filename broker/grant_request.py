@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+import json
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
+from typing import Any
 
-from broker._lookup import load_request, requester_of
-from broker._transitions import request_event, transition
+from broker import audit
+from broker._lookup import beneficiary_of, load_request, target_of
+from broker._transitions import Move, move_through, request_event, transition
 from broker.errors import DomainError
 from broker.notify import NoticeKind, announce
-from broker.services import Services
+from broker.secrets import seal
+from broker.services import GrantDeferred, Services
 from broker.states import RequestState
-from graph import Node, NodeRef, UpsertEdge, UpsertNode, WriteOp
+from graph import DeleteEdge, GraphStore, Node, NodeRef, UpsertEdge, UpsertNode, WriteOp
 
 
 class GrantFailed(DomainError):
@@ -35,12 +40,16 @@ def complete_grant(services: Services, node: Node, identity: NodeRef | None = No
     """Provision request `node`, which is GRANTING now, and move it to GRANTED or FAILED.
 
     The provisioner runs between the two writes, so a crash in between leaves the request
-    GRANTING (never granted twice): the integration's `grant` is always called after the
-    request left APPROVED by a compare-and-set. `identity` saves a read when known.
+    GRANTING (never granted twice; `recover_grants` resumes it): the integration's `grant`
+    is always called after the request left APPROVED by a compare-and-set. A manual
+    integration defers: the request stays GRANTING until its task is done. `identity`, the
+    beneficiary, saves a read when known.
     """
     store, request = services.store, node.key
     try:
-        services.provisioner.grant(node)
+        details = services.provisioner.grant(node)
+    except GrantDeferred:
+        return node
     except Exception as failure:
         failed_at = services.clock()
         transition(
@@ -55,51 +64,75 @@ def complete_grant(services: Services, node: Node, identity: NodeRef | None = No
         )
         announce(services, NoticeKind.FAILED, load_request(store, request), actor="broker")
         raise GrantFailed(f"provisioning request `{request}` failed: {failure}") from failure
-    granted_at = services.clock()
-    expires_at = granted_at + int(node.props["duration_minutes"]) * 60
-    identity = identity or requester_of(store, node)
-    permissions = list(node.props.get("permissions") or [])
-    transition(
-        store,
-        request,
-        RequestState.GRANTING,
-        RequestState.GRANTED,
-        {"granted_at": granted_at, "expires_at": expires_at},
-        also=grant_ops(node, identity, granted_at=granted_at, expires_at=expires_at),
-        event=request_event(
-            node,
-            "grant.granted",
-            at=granted_at,
-            actor="broker",
-            identity=identity.key,
-            permissions=permissions,
-            expires_at=expires_at,
-        ),
-    )
-    granted = Node(
-        node.kind,
-        request,
-        {
-            **node.props,
-            "state": RequestState.GRANTED.value,
-            "granted_at": granted_at,
-            "expires_at": expires_at,
-        },
-    )
+    granted = record_grant(services, node, identity, details=details)
     announce_granted(services, granted)
     return granted
 
 
+def record_grant(
+    services: Services,
+    node: Node,
+    identity: NodeRef | None = None,
+    *,
+    details: Mapping[str, str],
+    actor: str = "broker",
+    before: Sequence[WriteOp] = (),
+    opening: Sequence[audit.Entry] = (),
+) -> Node:
+    """GRANTING -> GRANTED with the Grant node, the HAS_ACCESS edge and the sealed access
+    `details`, in one write (after `before`, traced by `opening` first). `expires_at` counts
+    from now. Raises StateConflict when the request is no longer GRANTING."""
+    store, request = services.store, node.key
+    granted_at = services.clock()
+    expires_at = granted_at + int(node.props["duration_minutes"]) * 60
+    identity = identity or beneficiary_of(store, node)
+    props: dict[str, Any] = {"granted_at": granted_at, "expires_at": expires_at}
+    if details:
+        props["details"] = seal(json.dumps(dict(details), sort_keys=True))
+    event = request_event(
+        node,
+        "grant.granted",
+        at=granted_at,
+        actor=actor,
+        identity=identity.key,
+        permissions=list(node.props.get("permissions") or []),
+        expires_at=expires_at,
+        details=sorted(details),  # the names only: the values are secrets
+    )
+    move_through(
+        store,
+        request,
+        [Move(RequestState.GRANTING, RequestState.GRANTED, props, event)],
+        before=before,
+        opening=opening,
+        also=grant_ops(
+            node,
+            identity,
+            granted_at=granted_at,
+            expires_at=expires_at,
+            target=target_of(store, node),
+        ),
+    )
+    return Node(node.kind, request, {**node.props, **props, "state": RequestState.GRANTED.value})
+
+
 def announce_granted(services: Services, granted: Node) -> None:
     expires_at = float(granted.props["expires_at"])
-    announce(services, NoticeKind.GRANTED, granted, actor="broker", expires_at=_iso(expires_at))
+    announce(services, NoticeKind.GRANTED, granted, actor="broker", expires_at=iso_time(expires_at))
 
 
 def grant_ops(
-    request: Node, identity: NodeRef, *, granted_at: float, expires_at: float
+    request: Node,
+    identity: NodeRef,
+    *,
+    granted_at: float,
+    expires_at: float,
+    target: NodeRef | None = None,
 ) -> list[WriteOp]:
-    """The Grant node and the HAS_ACCESS edge that record request `request`'s access."""
-    resource = NodeRef("Resource", str(request.props["resource"]))
+    """The Grant node and the HAS_ACCESS edge that record request `request`'s access to
+    `target` (by default the Resource the request names; pass an Integration's ref when the
+    request asks for a whole integration)."""
+    resource = target or NodeRef("Resource", str(request.props["resource"]))
     permissions = list(request.props.get("permissions") or [])
     return [
         UpsertNode(
@@ -130,5 +163,12 @@ def grant_ops(
     ]
 
 
-def _iso(at: float) -> str:
+def iso_time(at: float) -> str:
     return datetime.fromtimestamp(at, tz=UTC).isoformat(timespec="seconds")
+
+
+def access_edge(store: GraphStore, request: Node) -> DeleteEdge:
+    """Removes the HAS_ACCESS edge request `request` gave (idempotent)."""
+    return DeleteEdge(
+        "HAS_ACCESS", beneficiary_of(store, request), target_of(store, request), key=request.key
+    )

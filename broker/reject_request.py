@@ -1,27 +1,52 @@
-"""An approver turns a pending request down."""
+"""An approver of the request's current step turns it down."""
 
 from __future__ import annotations
 
+from broker import audit
 from broker._lookup import load_request
-from broker._transitions import request_event, transition
+from broker._transitions import request_event
 from broker.approve_request import check_can_decide
+from broker.errors import StateConflict
 from broker.notify import NoticeKind, announce
 from broker.services import Services
 from broker.states import RequestState
-from graph import Node
+from graph import ConflictError, Node, SetProps
 
 
 def reject_request(services: Services, *, approver: str, request: str, reason: str = "") -> Node:
-    node = check_can_decide(services, approver=approver, request=request, action="reject")
-    now = services.clock()
-    transition(
-        services.store,
-        request,
-        RequestState.PENDING,
-        RequestState.REJECTED,
-        {"decided_at": now, "decided_by": approver, "reason": reason},
-        event=request_event(node, "request.rejected", at=now, actor=approver, reason=reason),
+    """Reject pending `request`: one rejection ends it, whatever approvals it had.
+
+    The write expects the step the approver was authorized for, so a step-one approver
+    cannot reject a request that moved on to step two meanwhile.
+    """
+    found = check_can_decide(
+        services, approver=approver, request=request, action="reject", reason=reason
     )
+    node, now = found.node, services.clock()
+    expect = {
+        "state": RequestState.PENDING.value,
+        "approval_step": node.props.get("approval_step"),
+    }
+    props = {
+        "state": RequestState.REJECTED.value,
+        "decided_at": now,
+        "decided_by": approver,
+        "reason": reason,
+        "version": int(node.props.get("version") or 0) + 1,
+    }
+    event = request_event(
+        node, "request.rejected", at=now, actor=approver, reason=reason, step=found.plan.index
+    )
+    try:
+        audit.write_all(services.store, [SetProps(node.kind, request, props, expect)], [event])
+    except ConflictError as lost:
+        state = lost.actual.get("state")
+        raise StateConflict(
+            f"request `{request}` is {state} at another step now: someone else acted first, "
+            "check it again"
+            if state == RequestState.PENDING.value
+            else f"request `{request}` is {state} now, not PENDING: someone else acted first"
+        ) from lost
     rejected = load_request(services.store, request)
     announce(services, NoticeKind.REJECTED, rejected, actor=approver, reason=reason)
     return rejected

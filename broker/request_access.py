@@ -1,22 +1,21 @@
-"""A person asks for access to a resource; the compiled flows decide."""
+"""A person asks for access to a resource, for themselves or on someone's behalf; the
+compiled flows decide."""
 
 from __future__ import annotations
 
-import uuid
-from collections.abc import Sequence
+import json
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from broker import audit
-from broker._decide import decide_request
-from broker._lookup import load_flow, load_identity, load_request
+from broker._new_request import Asked, Prepared, ask, decide, load_target, prepare, refuse
 from broker._transitions import Move, move_through, request_event
-from broker.errors import AccessDenied, InvalidInput, NotFound
 from broker.grant_request import announce_granted, complete_grant, grant_ops
 from broker.notify import NoticeKind, announce
-from broker.services import GraphOnlyProvisioner, Services
+from broker.secrets import seal
+from broker.services import Services, grants_in_graph_only
 from broker.states import RequestState
-from graph import Node, NodeRef, UnknownNode, UpsertEdge, UpsertNode, WriteOp
-from policies.flows import AccessFlow
+from graph import Node, NodeRef, ResourceContext, WriteOp
 
 
 def request_access(
@@ -25,106 +24,114 @@ def request_access(
     requester: str,
     resource: str,
     permissions: Sequence[str],
-    duration_minutes: int,
+    duration_minutes: int | None = None,
     justification: str = "",
     trigger: str = "portal",
+    beneficiary: str | None = None,
+    starts_at: float | None = None,
 ) -> Node:
     """Record a request the policies allow, auto-approving when its flow names no approver.
 
-    Raises AccessDenied with the policy engine's explanation when no flow allows it.
+    No duration means the matched flow's default. With `beneficiary`, the access goes to that
+    user (the flow must allow asking on their behalf). With a future `starts_at`, the request
+    is decided now and waits APPROVED until then (`start_scheduled` grants it).
+    Raises AccessDenied with the policy engine's explanation when no flow allows it,
+    InvalidInput for a bad duration or a start in the past, NotFound for unknown names.
     """
-    _check_shape(permissions, duration_minutes)
-    identity = load_identity(services.store, requester)
-    try:
-        target = services.store.resource_context(NodeRef("Resource", resource))
-    except UnknownNode as missing:
-        raise NotFound(f"no resource `{resource}` exists: check its name") from missing
-    decision = decide_request(
+    asked = ask(
         services,
-        identity,
-        target,
+        requester=requester,
         permissions=permissions,
         duration_minutes=duration_minutes,
         justification=justification,
         trigger=trigger,
+        beneficiary=beneficiary,
+        starts_at=starts_at,
     )
-    asked: dict[str, Any] = {
-        "permissions": sorted(set(permissions)),
-        "duration_minutes": duration_minutes,
-        "justification": justification,
-        "trigger": trigger,
-    }
+    return ask_for(services, asked, load_target(services.store, resource))
+
+
+def ask_for(
+    services: Services,
+    asked: Asked,
+    target: ResourceContext,
+    extra: Mapping[str, Any] | None = None,
+) -> Node:
+    """Decide `asked` for `target`, then store it and take it as far as it goes at once."""
+    decision, minutes = decide(services, asked, target)
     if not decision.allowed:
-        audit.append(
+        refuse(services, asked, target, decision)
+    return submit(services, prepare(services, asked, target, decision, minutes, extra))
+
+
+def submit(services: Services, prepared: Prepared, *, stored: bool = False) -> Node:
+    """Store `prepared` (unless `stored` already) and take it as far as it goes at once:
+    PENDING for review, APPROVED until a later start, or granted when auto-approved."""
+    created = prepared.node
+    if not prepared.flow.auto_approve:
+        if not stored:
+            audit.write(services.store, prepared.ops, prepared.event)
+        _announce_created(services, prepared)
+        return created
+    before = () if stored else prepared.ops
+    opening = () if stored else (prepared.event,)
+    if "starts_at" in created.props:
+        now = services.clock()
+        decided = {"decided_at": now, "decided_by": "auto-approval"}
+        move_through(
             services.store,
-            audit.Entry(
-                kind="request.denied",
-                at=services.clock(),
-                actor=requester,
-                resource=resource,
-                data={
-                    **asked,
-                    "decision": "deny",
-                    "policy_ids": list(decision.policy_ids),
-                    "explanation": decision.reason,
-                    "errors": list(decision.errors),
-                },
-            ),
+            created.key,
+            [_approve(created, decided, now)],
+            before=before,
+            opening=opening,
         )
-        raise AccessDenied(decision.reason)
-    flow = load_flow(services.store, decision.flow_keys[0])
-    key = f"req_{uuid.uuid4().hex}"
-    ref = NodeRef("AccessRequest", key)
-    created_at = services.clock()
-    props: dict[str, Any] = {
-        "requester": requester,
-        "resource": resource,
-        "flow": flow.key,
-        "state": RequestState.PENDING.value,
-        "permissions": sorted(set(permissions)),
-        "duration_minutes": duration_minutes,
-        "justification": justification,
-        "created_at": created_at,
-        "version": 1,
-    }
-    create: list[WriteOp] = [
-        UpsertNode("AccessRequest", key, props),
-        UpsertEdge("REQUESTED", identity.node.ref, ref),
-        UpsertEdge("FOR", ref, target.node.ref),
-        UpsertEdge("MATCHED", ref, NodeRef("AccessFlow", flow.key)),
-    ]
-    created_event = audit.Entry(
-        kind="request.created",
-        at=created_at,
-        actor=requester,
-        resource=resource,
-        subject=key,
-        data={
-            **asked,
-            "decision": "allow",
-            "flow": flow.key,
-            "flows": list(decision.flow_keys),
-            "policy_ids": list(decision.policy_ids),
-        },
+        approved = _with(created, decided, RequestState.APPROVED)
+        _announce_created(services, prepared)
+        announce(services, NoticeKind.APPROVED, approved, actor="auto-approval")
+        return approved
+    return _auto_grant(services, prepared, before=before, opening=opening)
+
+
+def _announce_created(services: Services, prepared: Prepared) -> None:
+    node = prepared.node
+    announce(
+        services,
+        NoticeKind.REQUEST_CREATED,
+        node,
+        actor=str(node.props["requester"]),
+        flow=prepared.flow,
+        **prepared.details,
     )
-    created = Node("AccessRequest", key, props)
-    if not flow.auto_approve:
-        audit.write(services.store, create, created_event)
-        announce(services, NoticeKind.REQUEST_CREATED, created, actor=requester, flow=flow, **asked)
-        return load_request(services.store, key)
-    return _auto_grant(services, created, create, created_event, identity.node.ref, asked, flow)
+
+
+def _with(node: Node, props: dict[str, object], state: RequestState) -> Node:
+    return Node(node.kind, node.key, {**node.props, **props, "state": state.value})
+
+
+def _approve(created: Node, decided: dict[str, object], now: float) -> Move:
+    return Move(
+        RequestState.PENDING,
+        RequestState.APPROVED,
+        decided,
+        request_event(
+            created,
+            "request.approved",
+            at=now,
+            actor="auto-approval",
+            flow=str(created.props["flow"]),
+        ),
+    )
 
 
 def _auto_grant(
     services: Services,
-    created: Node,
-    create: Sequence[WriteOp],
-    created_event: audit.Entry,
-    identity: NodeRef,
-    asked: dict[str, Any],
-    flow: AccessFlow,
+    prepared: Prepared,
+    *,
+    before: Sequence[WriteOp],
+    opening: Sequence[audit.Entry],
 ) -> Node:
-    """Create, approve and start granting in one write, then provision and record the grant.
+    """Approve and start granting in one write (with the creation, when `before` holds it),
+    then provision and record the grant.
 
     The request still passes PENDING -> APPROVED -> GRANTING, each step a compare-and-set
     with its own activity-log event; they commit together, so no reader ever sees a
@@ -133,50 +140,26 @@ def _auto_grant(
     durable. Only the graph-only provisioner, whose `grant` touches nothing outside the
     graph, is called first, and then GRANTED (with the grant) joins the same one write.
     """
+    created, identity = prepared.node, prepared.grantee
     now = services.clock()
-    decided = {"decided_at": now, "decided_by": "auto-approval"}
-    approved = Node(
-        created.kind,
-        created.key,
-        {**created.props, **decided, "state": RequestState.APPROVED.value},
-    )
-    granting = Node(
-        created.kind, created.key, {**approved.props, "state": RequestState.GRANTING.value}
-    )
+    decided: dict[str, object] = {"decided_at": now, "decided_by": "auto-approval"}
+    approved = _with(created, decided, RequestState.APPROVED)
+    granting = _with(approved, {}, RequestState.GRANTING)
     moves = [
-        Move(
-            RequestState.PENDING,
-            RequestState.APPROVED,
-            decided,
-            request_event(
-                created,
-                "request.approved",
-                at=now,
-                actor="auto-approval",
-                flow=str(created.props["flow"]),
-            ),
-        ),
+        _approve(created, decided, now),
         Move(
             RequestState.APPROVED,
             RequestState.GRANTING,
             event=request_event(created, "grant.started", at=now, actor="broker"),
         ),
     ]
-    granted = _granted_at_once(services, granting, identity, now)
+    granted = _granted_at_once(services, granting, identity, prepared.target, now)
+    also: Sequence[WriteOp] = ()
     if granted is not None:
         move, also, node = granted
-        move_through(
-            services.store,
-            created.key,
-            [*moves, move],
-            before=create,
-            opening=[created_event],
-            also=also,
-        )
-    else:
-        move_through(services.store, created.key, moves, before=create, opening=[created_event])
-    requester = str(created.props["requester"])
-    announce(services, NoticeKind.REQUEST_CREATED, created, actor=requester, flow=flow, **asked)
+        moves.append(move)
+    move_through(services.store, created.key, moves, before=before, opening=opening, also=also)
+    _announce_created(services, prepared)
     announce(services, NoticeKind.APPROVED, approved, actor="auto-approval")
     if granted is None:
         return complete_grant(services, granting, identity)
@@ -185,18 +168,20 @@ def _auto_grant(
 
 
 def _granted_at_once(
-    services: Services, granting: Node, identity: NodeRef, now: float
+    services: Services, granting: Node, identity: NodeRef, target: NodeRef, now: float
 ) -> tuple[Move, list[WriteOp], Node] | None:
-    """GRANTING -> GRANTED for the graph-only provisioner, whose `grant` has no effect
-    outside the graph and so may run before the write; None for any other provisioner."""
-    if type(services.provisioner) is not GraphOnlyProvisioner:
+    """GRANTING -> GRANTED when the provisioner grants in the graph only, so its `grant`
+    has no effect outside the graph and may run before the write; None otherwise."""
+    if not grants_in_graph_only(services.provisioner, granting):
         return None
     try:
-        services.provisioner.grant(granting)
+        details = services.provisioner.grant(granting)
     except Exception:
         return None  # the two-write path calls it again and records the failure
     expires_at = now + int(granting.props["duration_minutes"]) * 60
-    props = {"granted_at": now, "expires_at": expires_at}
+    props: dict[str, Any] = {"granted_at": now, "expires_at": expires_at}
+    if details:
+        props["details"] = seal(json.dumps(dict(details), sort_keys=True))
     move = Move(
         RequestState.GRANTING,
         RequestState.GRANTED,
@@ -209,18 +194,9 @@ def _granted_at_once(
             identity=identity.key,
             permissions=list(granting.props.get("permissions") or []),
             expires_at=expires_at,
+            details=sorted(details),  # the names only: the values are secrets
         ),
     )
-    node = Node(
-        granting.kind,
-        granting.key,
-        {**granting.props, **props, "state": RequestState.GRANTED.value},
-    )
-    return move, grant_ops(granting, identity, granted_at=now, expires_at=expires_at), node
-
-
-def _check_shape(permissions: Sequence[str], duration_minutes: int) -> None:
-    if not permissions or any(not p.strip() for p in permissions):
-        raise InvalidInput("name at least one permission, e.g. `read`")
-    if duration_minutes <= 0:
-        raise InvalidInput(f"duration `{duration_minutes}` minutes must be positive")
+    node = _with(granting, props, RequestState.GRANTED)
+    ops = grant_ops(granting, identity, granted_at=now, expires_at=expires_at, target=target)
+    return move, ops, node

@@ -4,12 +4,21 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
+from collections.abc import Callable
 
 from broker._backoff import RetryPolicy
+from broker.escalate_requests import escalate_requests
 from broker.expire_grants import REVOKE_RETRY, expire_due_grants
+from broker.notify_expiring_soon import notify_expiring_soon
+from broker.recover_grants import recover_grants
 from broker.services import Services
+from broker.start_scheduled import start_scheduled
+from broker.time_out_requests import time_out_requests
 
 _log = logging.getLogger(__name__)
+
+HOUSEKEEPING_INTERVAL = 30.0
 
 
 class ExpiryScheduler:
@@ -32,6 +41,7 @@ class ExpiryScheduler:
         self._interval = interval
         self._retry = retry
         self._limit = limit
+        self._next_housekeeping = 0.0
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="keyturn-expiry", daemon=True)
 
@@ -43,6 +53,22 @@ class ExpiryScheduler:
         if self._thread.is_alive():
             self._thread.join(timeout=10)
 
+    def _housekeeping_due(self) -> bool:
+        """Whether the slower jobs (recovering interrupted grants, expiry warnings) run on
+        this pass: the first pass, so a restart resumes at once, then every 30 seconds."""
+        now = time.monotonic()
+        if now < self._next_housekeeping:
+            return False
+        self._next_housekeeping = now + HOUSEKEEPING_INTERVAL
+        return True
+
+    def _side_job(self, job: Callable[[Services], int]) -> None:
+        """Run one of the other periodic jobs; a failure is logged and never ends the loop."""
+        try:
+            job(self._services)
+        except Exception:
+            _log.exception("%s failed", job.__name__)
+
     def _run(self) -> None:
         while not self._stop.is_set():
             try:
@@ -53,5 +79,11 @@ class ExpiryScheduler:
                 expired = []
             if expired:
                 _log.info("expired %d grant(s): %s", len(expired), ", ".join(expired))
+            self._side_job(start_scheduled)
+            self._side_job(time_out_requests)
+            self._side_job(escalate_requests)
+            if self._housekeeping_due():
+                self._side_job(recover_grants)
+                self._side_job(notify_expiring_soon)
             if len(expired) < self._limit:
                 self._stop.wait(self._interval)

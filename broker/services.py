@@ -26,14 +26,33 @@ class Provisioner(Protocol):
     def revoke(self, request: Node) -> None: ...
 
 
+class GrantDeferred(Exception):
+    """Raised by `Provisioner.grant` when a person finishes the grant later (a manual task):
+    the request stays GRANTING until `broker.complete_task` records it done."""
+
+    def __init__(self, task: str) -> None:
+        super().__init__(f"task `{task}` grants the access")
+        self.task = task
+
+
 class GraphOnlyProvisioner:
-    """The access is the HAS_ACCESS edge itself (real integrations plug in here later)."""
+    """The access is the HAS_ACCESS edge itself: the default for integrations Keyturn does
+    not drive (yet), e.g. `postgresql`."""
 
     def grant(self, request: Node) -> dict[str, str]:
         return {}
 
     def revoke(self, request: Node) -> None:
         return None
+
+
+def grants_in_graph_only(provisioner: Provisioner, request: Node) -> bool:
+    """Whether granting `request` touches nothing outside the graph, so the grant may be
+    written together with the approval (the one-write fast path)."""
+    if type(provisioner) is GraphOnlyProvisioner:
+        return True
+    graph_only = getattr(provisioner, "graph_only", None)
+    return bool(graph_only(request)) if callable(graph_only) else False
 
 
 class NotificationSink(Protocol):

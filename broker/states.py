@@ -27,7 +27,8 @@ TRANSITIONS: dict[RequestState, frozenset[RequestState]] = {
             RequestState.TIMED_OUT,
         }
     ),
-    RequestState.APPROVED: frozenset({RequestState.GRANTING}),
+    # An approved request waiting for a later start may still be cancelled.
+    RequestState.APPROVED: frozenset({RequestState.GRANTING, RequestState.CANCELLED}),
     RequestState.GRANTING: frozenset({RequestState.GRANTED, RequestState.FAILED}),
     RequestState.GRANTED: frozenset({RequestState.EXPIRED, RequestState.REVOKED}),
 }

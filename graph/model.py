@@ -144,6 +144,7 @@ NODE_KINDS: Mapping[str, NodeKind] = MappingProxyType(
                 revoke_retry_at=float,
                 revoke_error=str,
                 revoke_flagged=bool,
+                expiry_warned_for=float,  # the expires_at the grantee was warned about
             ),
             _node(
                 "Grant",

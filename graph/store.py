@@ -112,10 +112,13 @@ class IdentityContext:
 
 @dataclass(frozen=True)
 class ResourceContext:
-    """A resource with its ancestors (parent resources, then the integration), nearest first."""
+    """A resource with its ancestors (parent resources, then the integration), nearest first,
+    and the keys of every Bundle covering it or an ancestor, directly or through bundles
+    nested in bundles (Bundle -COVERS-> Bundle)."""
 
     node: Node
     ancestors: tuple[NodeRef, ...]
+    bundles: frozenset[str] = frozenset()
 
     @property
     def integration(self) -> str | None:

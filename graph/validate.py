@@ -21,19 +21,42 @@ from graph.store import (
 def check_ops(ops: Sequence[WriteOp]) -> None:
     """Raise SchemaViolation for the first op the model does not allow."""
     for op in ops:
-        if isinstance(op, UpsertNode | SetProps | DeleteNode):
+        if isinstance(op, _EDGE_OPS):
+            if not _plain_edge(op):  # the common case checked at once, else precisely
+                check_edge(op.kind, op.src, op.dst)
+            if isinstance(op, UpsertEdge):
+                _check_props(op.kind, EDGE_KINDS[op.kind].properties, op.props)
+        elif isinstance(op, _NODE_OPS):
             _check_key(op.kind, op.key)
             if isinstance(op, UpsertNode | SetProps):
                 _check_props(op.kind, NODE_KINDS[op.kind].properties, op.props)
                 _check_keeps_required(op.kind, op.key, op.props)
             if isinstance(op, SetProps):
                 _check_props(op.kind, NODE_KINDS[op.kind].properties, op.expect)
-        elif isinstance(op, UpsertEdge | DeleteEdge):
-            check_edge(op.kind, op.src, op.dst)
-            if isinstance(op, UpsertEdge):
-                _check_props(op.kind, EDGE_KINDS[op.kind].properties, op.props)
         else:  # pragma: no cover - the type checker rules this out
             raise SchemaViolation(f"unknown write operation `{type(op).__name__}`")
+
+
+_NODE_OPS = (UpsertNode, SetProps, DeleteNode)
+_EDGE_OPS = (UpsertEdge, DeleteEdge)
+_ALLOWED_EDGES = frozenset(
+    (edge.type, src, dst)
+    for edge in EDGE_KINDS.values()
+    for src in edge.sources
+    for dst in edge.targets
+)
+
+
+def _plain_edge(op: UpsertEdge | DeleteEdge) -> bool:
+    """The model allows the edge and both endpoint keys are non-empty strings."""
+    src, dst = op.src, op.dst
+    return (
+        (op.kind, src.kind, dst.kind) in _ALLOWED_EDGES
+        and type(src.key) is str
+        and type(dst.key) is str
+        and bool(src.key)
+        and bool(dst.key)
+    )
 
 
 def check_new_node(kind: str, key: str, props: Mapping[str, Any]) -> None:
@@ -45,6 +68,8 @@ def check_new_node(kind: str, key: str, props: Mapping[str, Any]) -> None:
 
 def _check_keeps_required(kind: str, key: str, props: Mapping[str, Any]) -> None:
     """None removes a property; a required one cannot be removed."""
+    if None not in props.values():
+        return
     removed = sorted(k for k, v in props.items() if v is None and k in NODE_KINDS[kind].required)
     if removed:
         raise SchemaViolation(f"{kind} `{key}` cannot lose required property `{removed[0]}`")
@@ -75,7 +100,10 @@ def _check_props(owner: str, declared: Mapping[str, PropType], props: Mapping[st
         expected = declared.get(name)
         if expected is None:
             raise SchemaViolation(f"{owner} has no property `{name}`")
-        if value is not None and not _has_type(value, expected):
+        # the common case first: a value of exactly the declared scalar type
+        if value is None or (type(value) is expected and expected is not list):
+            continue
+        if not _has_type(value, expected):
             raise SchemaViolation(f"{owner}.{name} must be {_type_name(expected)}, not `{value!r}`")
 
 

@@ -1,12 +1,12 @@
 """The policy set sliced by resource scope, each slice pre-parsed once.
 
 Cedar's evaluation is linear in the policies it is given, so each compiled policy is filed
-under what it targets: an integration or a resource (its `resource in ...` scope), a tag
-or a resource type, or the unscoped slice for policies that could apply anywhere. Tags and
-types are the requested resource's own, as `policies.entities` sends them. A decision is
-given only the slices of the resource, its ancestors, its tags and type and the unscoped
-one, merged into one policy set that is cached until one of its slices changes. A flow
-change re-parses only the slices it touches.
+under what it targets: an integration, a resource or a bundle (its `resource in ...`
+scope), a tag or a resource type, or the unscoped slice for policies that could apply
+anywhere. Tags, types and bundles are the requested resource's own, as `policies.entities`
+sends them. A decision is given only the slices of the resource, its ancestors, its
+bundles, its tags and type and the unscoped one, merged into one policy set that is cached
+until one of its slices changes. A flow change re-parses only the slices it touches.
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ SliceKey = tuple[str, str]
 UNSCOPED: SliceKey = ("*", "")
 # What a slice can be keyed by: an entity of the resource chain, or one of the resource's
 # tags or its type (for policies that target those); any other policy is unscoped.
-_SLICE_KINDS = ("Resource", "Integration", "tag", "type")
+_SLICE_KINDS = ("Resource", "Integration", "Bundle", "tag", "type")
 _MERGED_LIMIT = 4096
 _EVERYTHING: tuple[SliceKey, ...] = (("**", ""),)
 
@@ -115,6 +115,7 @@ class SliceIndex:
     def keys_for(self, resource: Resource) -> tuple[SliceKey, ...]:
         """The slices that could hold a policy applying to `resource`."""
         keys = [(resource.kind, resource.key), *resource.ancestors, UNSCOPED]
+        keys += [("Bundle", bundle) for bundle in sorted(resource.bundles)]
         keys += [("tag", tag) for tag in sorted(resource.tags)]
         if resource.type:
             keys.append(("type", resource.type))

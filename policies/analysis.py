@@ -29,11 +29,15 @@ def flows_allowing_nothing(
     *,
     populated_groups: Collection[str],
     users: Collection[str],
+    populated_bundles: Collection[str] | None = None,
 ) -> list[Finding]:
-    """Flows that can never allow a request, each with the reason in words."""
+    """Flows that can never allow a request, each with the reason in words.
+    `populated_bundles` (bundles covering anything) is checked only when given."""
     findings = []
     for flow in flows:
-        reason = _why_nothing(flow, populated_groups, users)
+        reason = _why_nothing(flow, populated_groups, users) or _why_nothing_bundled(
+            flow, populated_bundles
+        )
         if reason:
             findings.append(Finding(flow.key, "allows-nothing", f"flow `{flow.key}` {reason}"))
     return findings
@@ -71,6 +75,12 @@ def _why_nothing(flow: AccessFlow, populated: Collection[str], users: Collection
         live += [u for u in flow.requestor_users if u in users]
         if not live:
             return "has no requestors with members: its groups are empty and its users unknown"
+    if not (
+        flow.for_self
+        or flow.on_behalf_reports
+        or any(user in users for user in flow.on_behalf_users)
+    ):
+        return "can be requested for nobody: the users it lets people request for are unknown"
     if flow.tags and set(flow.tags) <= set(flow.exclude_tags):
         return "offers only tags it also excludes"
     named = [t for t in flow_targets(flow) if t[0] in ("Resource", "tag")]
@@ -82,11 +92,21 @@ def _why_nothing(flow: AccessFlow, populated: Collection[str], users: Collection
     return ""
 
 
+def _why_nothing_bundled(flow: AccessFlow, populated: Collection[str] | None) -> str:
+    if populated is None or not flow.enabled:
+        return ""
+    targets = flow_targets(flow)
+    if targets and all(kind == "Bundle" and key not in populated for kind, key in targets):
+        return "offers only bundles that cover nothing"
+    return ""
+
+
 def _covers_all(wide: AccessFlow, narrow: AccessFlow) -> bool:
     """True when `wide` allows every request `narrow` allows."""
     return (
         wide.trigger == narrow.trigger
         and _requestors_cover(wide, narrow)
+        and _beneficiaries_cover(wide, narrow)
         and set(flow_targets(narrow)) <= set(flow_targets(wide))
         and (not wide.tags or (bool(narrow.tags) and set(narrow.tags) <= set(wide.tags)))
         and set(wide.exclude_resources) <= set(narrow.exclude_resources)
@@ -106,6 +126,14 @@ def _requestors_cover(wide: AccessFlow, narrow: AccessFlow) -> bool:
     return set(narrow.requestor_users) <= set(wide.requestor_users) and set(
         narrow.requestor_groups
     ) <= set(wide.requestor_groups)
+
+
+def _beneficiaries_cover(wide: AccessFlow, narrow: AccessFlow) -> bool:
+    return (
+        (wide.for_self or not narrow.for_self)
+        and (wide.on_behalf_reports or not narrow.on_behalf_reports)
+        and set(narrow.on_behalf_users) <= set(wide.on_behalf_users)
+    )
 
 
 def _window_covers(wide: Window | None, narrow: Window | None) -> bool:

@@ -22,10 +22,12 @@ API_KEY = "keyturn"
 ROLES = ("admin", "grantee", "auditor")
 _DECIDING = ("approve", "reject")
 _SELF_DECISION = "api:no-self-decision"
+_BENEFICIARY_DECISION = "api:no-beneficiary-decision"
 
 # What each operation does, in words for a deny: "only admins may <this>".
 _DOING: Mapping[str, str] = {
     "manageFlows": "manage access flows",
+    "analyzeFlows": "analyse access flows and read their compiled Cedar",
     "manageUsers": "manage users",
     "viewFlows": "see access flows",
     "viewAllGrants": "see everyone's grants",
@@ -36,8 +38,13 @@ _DOING: Mapping[str, str] = {
     "viewSelf": "see someone else's profile, requests and grants",
     "viewRequest": "see someone else's requests",
     "revoke": "revoke someone else's access",
+    "extend": "extend someone else's access",
+    "completeTask": "complete tasks assigned to someone else",
+    "manageIntegrations": "manage integrations",
     "approve": "approve requests",
     "reject": "reject requests",
+    "cancel": "cancel someone else's request",
+    "manageBundles": "manage bundles",
 }
 ACTIONS = tuple(_DOING)
 
@@ -65,7 +72,9 @@ class Caller:
 @dataclass(frozen=True)
 class Target:
     """What the operation acts on. For an AccessRequest: who asked (None for an external
-    requester), its flow and the flow's approvers."""
+    requester), its flow, the approvers of its current step (named users and the manager,
+    plus the escalation tier once escalated) and, when someone asked on their behalf, the
+    beneficiary."""
 
     kind: str
     key: str
@@ -73,6 +82,8 @@ class Target:
     flow: str = ""
     approvers: frozenset[str] = frozenset()
     approver_groups: frozenset[str] = frozenset()
+    beneficiary: str | None = None
+    assignees: frozenset[str] = frozenset()  # a Task's: who may mark it done
 
     @classmethod
     def api(cls) -> Target:
@@ -87,6 +98,14 @@ class Target:
         return cls("AccessFlow", key)
 
     @classmethod
+    def task(cls, key: str, *, assignees: frozenset[str]) -> Target:
+        return cls("Task", key, assignees=assignees)
+
+    @classmethod
+    def integration(cls, key: str) -> Target:
+        return cls("Integration", key)
+
+    @classmethod
     def access_link(cls, key: str) -> Target:
         return cls("AccessLink", key)
 
@@ -99,8 +118,11 @@ class Target:
         flow: str,
         approvers: frozenset[str] = frozenset(),
         approver_groups: frozenset[str] = frozenset(),
+        beneficiary: str | None = None,
     ) -> Target:
-        return cls("AccessRequest", key, requester, flow, approvers, approver_groups)
+        return cls(
+            "AccessRequest", key, requester, flow, approvers, approver_groups, beneficiary
+        )
 
 
 @dataclass(frozen=True)
@@ -187,6 +209,8 @@ class ApiAuthorizer:
     ) -> str:
         if _SELF_DECISION in ids:
             return f"you cannot {action} your own request `{resource.key}`"
+        if _BENEFICIARY_DECISION in ids:
+            return f"you cannot {action} request `{resource.key}`, which asks access for you"
         if action in _DECIDING:
             return (
                 f"you are not an approver of flow `{resource.flow}`, which decides request "
@@ -231,6 +255,9 @@ def _entities(principal: Caller, resource: Target) -> list[Any]:
         found += _request_entities(resource)
     elif resource.kind == "AccessFlow":
         found.append(_entity("AccessFlow", resource.key, _flow_attrs(resource), []))
+    elif resource.kind == "Task":
+        assignees = [{"__entity": _uid("User", u)} for u in sorted(resource.assignees)]
+        found.append(_entity("Task", resource.key, {"assignees": assignees}, []))
     elif (resource.kind, resource.key) != (principal.kind, principal.key):
         found.append(_entity(resource.kind, resource.key, {}, []))
     return found
@@ -247,6 +274,8 @@ def _request_entities(request: Target) -> list[Any]:
     attrs: dict[str, Any] = {"flow": {"__entity": _uid("AccessFlow", request.flow)}}
     if request.requester is not None:
         attrs["requester"] = {"__entity": _uid("User", request.requester)}
+    if request.beneficiary is not None:
+        attrs["beneficiary"] = {"__entity": _uid("User", request.beneficiary)}
     return [
         _entity("AccessRequest", request.key, attrs, []),
         _entity("AccessFlow", request.flow, _flow_attrs(request), []),

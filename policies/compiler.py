@@ -89,10 +89,12 @@ def _escape_char(char: str) -> str:
 
 def flow_targets(flow: AccessFlow) -> tuple[tuple[str, str], ...]:
     """What the flow lets people request, as (kind, key), one policy each: integrations,
-    resources, resource types (`type`), or, when it names none of those, tags (`tag`)."""
+    resources, resource types (`type`), bundles, or, when it names none of those, tags
+    (`tag`)."""
     wanted = [("Integration", key) for key in flow.integrations]
     wanted += [("Resource", key) for key in flow.resources]
     wanted += [("type", key) for key in flow.resource_types]
+    wanted += [("Bundle", key) for key in flow.bundles]
     if not wanted:
         wanted = [("tag", key) for key in flow.tags]
     return tuple(dict.fromkeys(wanted))  # drop repeats, keep the admin's order
@@ -130,7 +132,7 @@ def _target_conditions(flow: AccessFlow, target: tuple[str, str]) -> list[str]:
 def _policy(flow: AccessFlow, policy_id: str, target: tuple[str, str]) -> str:
     principal_scope, requestor_condition = _requestors(flow)
     conditions = _target_conditions(flow, target)
-    conditions += [c for c in (requestor_condition,) if c]
+    conditions += [c for c in (requestor_condition, _beneficiary(flow)) if c]
     conditions += [
         f"context.trigger == {cedar_string(flow.trigger)}",
         "!context.permissions.isEmpty()",
@@ -175,6 +177,18 @@ def _requestors(flow: AccessFlow) -> tuple[str, str]:
     if flow.external:
         alternatives.append("principal is ExternalUser")
     return "principal", "(" + " || ".join(alternatives) + ")"
+
+
+def _beneficiary(flow: AccessFlow) -> str:
+    """On whose behalf the flow lets people ask: themselves, named users, their reports."""
+    allowed = ["context.for_self"] if flow.for_self else []
+    users = tuple(dict.fromkeys(flow.on_behalf_users))
+    if users:
+        named = ", ".join(cedar_entity("User", key) for key in users)
+        allowed.append(f"(context has beneficiary && [{named}].contains(context.beneficiary))")
+    if flow.on_behalf_reports:
+        allowed.append("context.beneficiary_report")
+    return allowed[0] if len(allowed) == 1 else "(" + " || ".join(allowed) + ")"
 
 
 def _string_set(values: tuple[str, ...]) -> str:

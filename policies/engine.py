@@ -22,7 +22,7 @@ from policies.compiler import CompiledFlow, compile_flow, default_schema, flow_t
 from policies.entities import (
     DecisionRequest,
     Fragment,
-    cedar_request,
+    authorize,
     entities_handle,
     principal_key,
     request_entities,
@@ -35,10 +35,10 @@ from policies.windows import zone_entity
 
 
 class UnknownFlow(LookupError):
-    """No flow with that key is loaded."""
+    """No flow (or forbid rule) with that key is loaded."""
 
-    def __init__(self, key: str) -> None:
-        super().__init__(f"no access flow `{key}` is loaded")
+    def __init__(self, key: str, what: str = "access flow") -> None:
+        super().__init__(f"no {what} `{key}` is loaded")
         self.key = key
 
 
@@ -110,6 +110,40 @@ class PolicyEngine:
                 index,
                 {rule.key: rule for rule in rules},
                 compiled,
+                state,
+            )
+
+    def upsert_forbid_rule(self, rule: ForbidRule) -> None:
+        """Add or replace one forbid rule; if it is invalid, raise FlowInvalid, change
+        nothing. Only the slices the rule touches are parsed again."""
+        compiled = compile_forbid(rule, self._schema)
+        with self._write_lock:
+            state = self._state
+            index = state.index.replaced(
+                OWNER_PREFIX + rule.key, state.compiled_forbids.get(rule.key), compiled
+            )
+            self._state = _snapshot(
+                state.flows,
+                state.compiled,
+                index,
+                {**state.forbids, rule.key: rule},
+                {**state.compiled_forbids, rule.key: compiled},
+                state,
+            )
+
+    def remove_forbid_rule(self, key: str) -> None:
+        """Drop forbid rule `key`; raises UnknownFlow when no such rule is loaded."""
+        with self._write_lock:
+            state = self._state
+            if key not in state.forbids:
+                raise UnknownFlow(key, "forbid rule")
+            index = state.index.replaced(OWNER_PREFIX + key, state.compiled_forbids[key], None)
+            self._state = _snapshot(
+                state.flows,
+                state.compiled,
+                index,
+                {k: r for k, r in state.forbids.items() if k != key},
+                {k: c for k, c in state.compiled_forbids.items() if k != key},
                 state,
             )
 
@@ -242,9 +276,7 @@ def _decide_together(
         entities = entities_handle(requests[0].principal, texts, groups)
         for indexes in by_merged.values():
             merged = pairs[indexes[0]][1]
-            results = cedarpy.is_authorized_batch(
-                [cedar_request(requests[i]) for i in indexes], merged.policies, entities
-            )
+            results = authorize([requests[i] for i in indexes], merged.policies, entities)
             for i, result in zip(indexes, results, strict=True):
                 decisions[i] = _conclude(state, requests[i], result, merged)
     except (ValueError, UnicodeError):
@@ -253,20 +285,13 @@ def _decide_together(
 
 
 def _shared_fragments(requests: list[DecisionRequest]) -> list[Fragment] | None:
-    """One entity per uid for all the requests' resource chains, or None if two chains
-    disagree. A resource requested itself and also an ancestor of another is sent with its
-    attributes: only the requested resource's attributes are ever read."""
+    """One entity per requested resource for all the requests, or None if two requests
+    describe the same resource differently."""
     chosen: dict[tuple[str, str], Fragment] = {}
     for request in requests:
         for fragment in resource_fragments(request.resource):
-            known = chosen.get(fragment.uid)
-            if known is None or (fragment.requested and not known.requested):
-                if known is not None and known.parents != fragment.parents:
-                    return None
-                chosen[fragment.uid] = fragment
-            elif known.parents != fragment.parents or (
-                fragment.requested and known.text != fragment.text
-            ):
+            known = chosen.setdefault(fragment.uid, fragment)
+            if known.text != fragment.text:
                 return None
     return list(chosen.values())
 
@@ -274,7 +299,7 @@ def _shared_fragments(requests: list[DecisionRequest]) -> list[Fragment] | None:
 def _decide_alone(state: _Snapshot, request: DecisionRequest, merged: Merged) -> Decision:
     try:
         entities = request_entities(request, _zones(merged, request), merged.groups)
-        result = cedarpy.is_authorized(cedar_request(request), merged.policies, entities)
+        result = authorize([request], merged.policies, entities)[0]
     except (ValueError, UnicodeError) as exc:
         return _unevaluated(request, str(exc))
     return _conclude(state, request, result, merged)
@@ -309,6 +334,7 @@ def _explain(state: _Snapshot, request: DecisionRequest, errors: tuple[str, ...]
     resource = request.resource
     keys = [(resource.kind, resource.key), *resource.ancestors]
     keys += [("tag", tag) for tag in resource.tags] + [("type", resource.type)]
+    keys += [("Bundle", bundle) for bundle in resource.bundles]
     offering = dict.fromkeys(k for key in keys for k in state.offering.get(key, ()))
     return explain_deny(request, (state.flows[k] for k in offering), errors)
 

@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
+from json.encoder import encode_basestring_ascii
 from types import MappingProxyType
 from typing import Any, NamedTuple
 
@@ -75,6 +76,9 @@ class Resource:
     ancestors: tuple[tuple[str, str], ...] = ()
     tags: frozenset[str] = frozenset()
     type: str = ""  # e.g. `postgres`; flows may target resources by type
+    # Every bundle covering the resource or an ancestor, nested bundles flattened: they
+    # become parents of the requested resource, so `resource in Bundle::"k"` holds.
+    bundles: frozenset[str] = frozenset()
 
     def __post_init__(self) -> None:
         if self.kind not in RESOURCE_KINDS:
@@ -100,10 +104,16 @@ class RequestContext:
     justification: str = ""
     # When the request is made (Unix seconds): time windows are judged at this moment.
     now: float = field(default_factory=time.time)
+    # On whose behalf: None when requesters ask for themselves, else the user's key.
+    beneficiary: str | None = None
+    # The beneficiary reports directly to the requester (their REPORTS_TO manager).
+    beneficiary_report: bool = False
 
     def __post_init__(self) -> None:
         if isinstance(self.duration_minutes, bool) or self.duration_minutes not in _LONG:
             raise ValueError(f"duration `{self.duration_minutes}` is not a whole number")
+        if self.beneficiary_report and self.beneficiary is None:
+            raise ValueError("a request for oneself cannot be for one's report")
         if not 0 <= self.now < _YEAR_3000:  # also refuses NaN
             raise ValueError(f"request time `{self.now}` is not a moment between 1970 and 3000")
 
@@ -118,17 +128,49 @@ class DecisionRequest:
 def cedar_request(request: DecisionRequest) -> dict[str, Any]:
     """The request for `cedarpy.is_authorized`; uids as dicts, so any key is safe."""
     ctx = request.context
+    context: dict[str, Any] = {
+        "trigger": ctx.trigger,
+        "permissions": sorted(set(ctx.permissions)),
+        "duration_minutes": ctx.duration_minutes,
+        "justification": ctx.justification.strip(),
+        "for_self": ctx.beneficiary is None,
+        "beneficiary_report": ctx.beneficiary_report,
+    }
+    if ctx.beneficiary is not None:
+        context["beneficiary"] = {"__entity": _uid("User", ctx.beneficiary)}
     return {
         "principal": _uid(request.principal.kind, request.principal.key),
         "action": {"type": "Action", "id": "request"},
         "resource": _uid(request.resource.kind, request.resource.key),
-        "context": {
-            "trigger": ctx.trigger,
-            "permissions": sorted(set(ctx.permissions)),
-            "duration_minutes": ctx.duration_minutes,
-            "justification": ctx.justification.strip(),
-        },
+        "context": context,
     }
+
+
+def authorize(
+    requests: Sequence[DecisionRequest],
+    policies: cedarpy.PolicySet,
+    entities: cedarpy.Entities,
+) -> list[cedarpy.AuthzResult]:
+    """Cedar's decisions on `requests`. The same call as `cedarpy.is_authorized_batch`,
+    minus its per-call copying: each context goes out as JSON text built once, straight to
+    the native extension (about 40 µs of a 300 µs budget)."""
+    wire = []
+    for request in requests:
+        sent = cedar_request(request)
+        sent["context"] = json.dumps(sent["context"])
+        wire.append(sent)
+    answers = cedarpy._internal.is_authorized_batch(wire, policies, entities._inner, None, False)
+    return [cedarpy.AuthzResult(json.loads(_without_metrics(answer))) for answer in answers]
+
+
+def _without_metrics(answer: str) -> str:
+    """The answer minus its timing metrics (its last member, half its text), unread here;
+    the whole answer when it is not laid out so."""
+    cut = answer.rfind(',"metrics":{')
+    head = answer[:cut]
+    if cut > 0 and '"decision":' in head and '"diagnostics":{' in head and "]" not in answer[cut:]:
+        return head + "}"
+    return answer
 
 
 def cedar_entities(request: DecisionRequest) -> str:
@@ -140,9 +182,9 @@ def cedar_entities(request: DecisionRequest) -> str:
 
 
 # --- the fast path: parsed once, reused ------------------------------------------------
-# Parsing entity JSON costs Cedar more than evaluating a sliced policy set, so the
-# principal's entities are parsed once into a handle and each resource chain is
-# serialised once; a decision only adds the resource's (small) JSON to the handle.
+# Parsing entity JSON costs Cedar more than evaluating a sliced policy set, so each
+# principal and each resource is one entity with its whole ancestry as direct parents,
+# serialised once; a person's second decision adds the resource to their parsed handle.
 
 _PrincipalKey = tuple[str, str, str, frozenset[str], str | None]
 
@@ -165,35 +207,42 @@ def principal_handle(key: _PrincipalKey) -> cedarpy.Entities:
     read them. Every group, nested ones included, is a direct parent of the principal and
     groups are left out: `principal in Group::...` then holds exactly as with the nesting
     spelled out, and Cedar has one entity to parse instead of one per group."""
+    return cedarpy.Entities.from_json_str("[" + _principal_json(key) + "]")
+
+
+def _principal_json(key: _PrincipalKey) -> str:
+    """The principal's entity as JSON text, put together from escaped strings: a new
+    person's every decision pays for this, and `json.dumps` of the nested dict costs more."""
     kind, name, email, groups, manager = key
-    attrs: dict[str, Any] = {"email": email}
+    text = encode_basestring_ascii  # what json.dumps does to a string, minus its overhead
+    attrs = '"email":' + text(email)
     if manager is not None:
-        attrs["manager"] = {"__entity": _uid("User", manager)}
-    entity = _entity(kind, name, attrs, [("Group", g) for g in sorted(groups)])
-    return cedarpy.Entities.from_json_str(json.dumps([entity]))
+        attrs += ',"manager":{"__entity":{"type":"User","id":' + text(manager) + "}}"
+    parents = ",".join('{"type":"Group","id":' + text(g) + "}" for g in sorted(groups))
+    uid = '{"type":' + text(kind) + ',"id":' + text(name) + "}"
+    return '{"uid":' + uid + ',"attrs":{' + attrs + '},"parents":[' + parents + "]}"
 
 
 class Fragment(NamedTuple):
-    """One entity of a resource chain as Cedar JSON, with what decides if two agree."""
+    """The requested resource's entity as Cedar JSON, and its uid."""
 
     uid: tuple[str, str]
-    parents: tuple[tuple[str, str], ...]
-    requested: bool  # the requested resource itself (with attributes), not an ancestor
     text: str
 
 
 @lru_cache(maxsize=16384)
 def resource_fragments(resource: Resource) -> tuple[Fragment, ...]:
-    """The resource chain's entities, the requested resource first."""
-    return tuple(
-        Fragment(
-            (entity["uid"]["type"], entity["uid"]["id"]),
-            tuple((p["type"], p["id"]) for p in entity["parents"]),
-            position == 0,
-            json.dumps(entity),
-        )
-        for position, entity in enumerate(_resource_entities(resource))
-    )
+    """The requested resource as Cedar JSON: one entity, with every ancestor and bundle as
+    a direct parent, as the principal has its groups. Policies only ask `resource in ...`
+    of an ancestor and read the requested resource's attributes alone, so this decides as
+    the spelled-out chain (`cedar_entities`) does, and Cedar parses one entity, not four."""
+    attrs: dict[str, Any] = {"tags": sorted(resource.tags)}
+    if resource.type:
+        attrs["type"] = resource.type
+    parents = [*resource.ancestors, *(("Bundle", b) for b in sorted(resource.bundles))]
+    entity = _entity(resource.kind, resource.key, attrs, parents)
+    uid = (resource.kind, resource.key)
+    return (Fragment(uid, json.dumps(entity)),)
 
 
 def request_entities(
@@ -212,7 +261,18 @@ def _request_entities(
     key: _PrincipalKey, resource: Resource, extra: tuple[str, ...]
 ) -> cedarpy.Entities:
     fragments = [fragment.text for fragment in resource_fragments(resource)]
+    if key not in _seen_principals:
+        # A first decision for this person: one parse of everything is cheaper than
+        # parsing the principal and adding to it. Their handle is kept from the second on.
+        if len(_seen_principals) >= 16384:
+            _seen_principals.clear()
+        _seen_principals[key] = None
+        text = ",".join([_principal_json(key), *fragments, *extra])
+        return cedarpy.Entities.from_json_str("[" + text + "]")
     return principal_handle(key).with_added_json_str("[" + ",".join([*fragments, *extra]) + "]")
+
+
+_seen_principals: dict[_PrincipalKey, None] = {}
 
 
 def entities_handle(
@@ -248,6 +308,8 @@ def _resource_entities(resource: Resource) -> list[dict[str, Any]]:
             if resource.type:
                 attrs["type"] = resource.type
         parents = chain[position + 1 : position + 2]
+        if position == 0:
+            parents += [("Bundle", bundle) for bundle in sorted(resource.bundles)]
         entities.append(_entity(kind, key, attrs, parents))
     return entities
 

@@ -64,7 +64,11 @@ def covers(flow: AccessFlow, resource: Resource) -> bool:
             return True
     if resource.type and resource.type in flow.resource_types:
         return True
-    targets_by_tag = not (flow.integrations or flow.resources or flow.resource_types)
+    if not resource.bundles.isdisjoint(flow.bundles):
+        return True
+    targets_by_tag = not (
+        flow.integrations or flow.resources or flow.resource_types or flow.bundles
+    )
     return targets_by_tag and not resource.tags.isdisjoint(flow.tags)
 
 
@@ -86,6 +90,25 @@ def _requestor_hint(flow: AccessFlow, principal: Principal) -> str:
     if flow.requestor_groups:
         return f": you are in none of the groups {groups}"
     return f": `{flow.key}` is for named people only"
+
+
+def _for_whom(flow: AccessFlow, request: DecisionRequest) -> tuple[str, str]:
+    """Why the flow does not let the requester ask on this beneficiary's behalf, as two
+    stages: for this kind of beneficiary (oneself or others) at all, then for this one;
+    "" where it does."""
+    ctx = request.context
+    nearest = f"the nearest flow `{flow.key}`"
+    if ctx.beneficiary is None:
+        return ("" if flow.for_self else f"{nearest} is for requests on behalf of others only"), ""
+    if not (flow.on_behalf_users or flow.on_behalf_reports):
+        return f"{nearest} lets you request only for yourself", ""
+    if ctx.beneficiary in flow.on_behalf_users or (
+        flow.on_behalf_reports and ctx.beneficiary_report
+    ):
+        return "", ""
+    if not flow.on_behalf_users:
+        return "", f"`{ctx.beneficiary}` is not one of your reports ({nearest})"
+    return "", f"{nearest} does not let you request for `{ctx.beneficiary}`"
 
 
 def _outside(flow: AccessFlow, request: DecisionRequest) -> str:
@@ -111,48 +134,42 @@ def _outside(flow: AccessFlow, request: DecisionRequest) -> str:
 def _first_failure(
     flow: AccessFlow, request: DecisionRequest, groups: frozenset[str]
 ) -> tuple[int, str | None]:
-    """The index of the first condition the flow fails and why; past the last if none."""
+    """The index of the first condition the flow fails and why; past the last if none.
+    Every deny judges each covering flow, so the failure is worded only once found."""
     ctx = request.context
-    nearest = f"the nearest flow `{flow.key}`"
-    offered = ", ".join(flow.permissions)
-    missing = [p for p in dict.fromkeys(ctx.permissions) if p not in flow.permissions]
+    if not _is_requestor(flow, request.principal, groups):
+        return 0, ""
+    for_kind, for_whom = _for_whom(flow, request)
+    if for_kind:
+        return 1, for_kind
+    if for_whom:
+        return 2, for_whom
     outside = _outside(flow, request)
+    if outside:
+        return 3, outside
+    nearest = f"the nearest flow `{flow.key}`"
+    if ctx.trigger != flow.trigger:
+        place = _TRIGGER_PLACES.get(flow.trigger, flow.trigger)
+        return 4, f"{nearest} takes requests through {place} only, not `{ctx.trigger}`"
+    offered = ", ".join(flow.permissions)
+    if not ctx.permissions:
+        return 5, f"{nearest} needs at least one permission (offered: {offered})"
+    missing = [p for p in dict.fromkeys(ctx.permissions) if p not in flow.permissions]
+    if missing:
+        named = ", ".join(f"`{p}`" for p in missing)
+        plural = "s" if len(missing) > 1 else ""
+        return 6, f"{nearest} does not offer permission{plural} {named} (offered: {offered})"
+    asked = ctx.duration_minutes
+    if asked < 1:
+        return 7, f"{nearest} needs at least 1 minute; you asked for {asked}"
+    if asked > flow.max_duration_minutes:
+        most = flow.max_duration_minutes
+        return 8, f"{nearest} allows at most {most} minutes; you asked for {asked}"
+    if flow.justification_required and not ctx.justification.strip():
+        return 9, f"{nearest} needs a justification"
     window = flow.window
-    checks: list[tuple[bool, str]] = [
-        (_is_requestor(flow, request.principal, groups), ""),
-        (not outside, outside),
-        (
-            ctx.trigger == flow.trigger,
-            f"{nearest} takes requests through "
-            f"{_TRIGGER_PLACES.get(flow.trigger, flow.trigger)} only, not `{ctx.trigger}`",
-        ),
-        (bool(ctx.permissions), f"{nearest} needs at least one permission (offered: {offered})"),
-        (
-            not missing,
-            f"{nearest} does not offer permission{'s' if len(missing) > 1 else ''} "
-            + ", ".join(f"`{p}`" for p in missing)
-            + f" (offered: {offered})",
-        ),
-        (
-            ctx.duration_minutes >= 1,
-            f"{nearest} needs at least 1 minute; you asked for {ctx.duration_minutes}",
-        ),
-        (
-            ctx.duration_minutes <= flow.max_duration_minutes,
-            f"{nearest} allows at most {flow.max_duration_minutes} minutes; "
-            f"you asked for {ctx.duration_minutes}",
-        ),
-        (
-            bool(ctx.justification.strip()) or not flow.justification_required,
-            f"{nearest} needs a justification",
-        ),
-        (
-            window is None or window.is_open(ctx.now),
-            f"{nearest} is open only {window.describe() if window else ''}",
-        ),
-        (flow.enabled, f"{nearest} is disabled; an admin can enable it"),
-    ]
-    for stage, (passed, failure) in enumerate(checks):
-        if not passed:
-            return stage, failure
-    return len(checks), None
+    if window is not None and not window.is_open(ctx.now):
+        return 10, f"{nearest} is open only {window.describe()}"
+    if not flow.enabled:
+        return 11, f"{nearest} is disabled; an admin can enable it"
+    return 12, None

@@ -7,6 +7,7 @@ import re
 from dataclasses import asdict, dataclass, fields
 from typing import Any
 
+from policies.approval_steps import ApprovalStep, StepInvalid, parse_steps
 from policies.windows import Window, WindowInvalid, parse_window
 
 # A week is the longest access any flow may hand out in one grant.
@@ -53,6 +54,8 @@ class AccessFlow:
     approver_manager: bool = False  # the requester's manager (REPORTS_TO)
     approval_mode: str = "any"  # any: one approval suffices; all: every named approver
     approver_reason_required: bool = False
+    # Ordered steps, each completed before the next; empty: the fields above are one step.
+    approval_steps: tuple[ApprovalStep, ...] = ()
     escalation_minutes: int = 0  # 0: never; else hand the request to the escalation tier
     escalation_users: tuple[str, ...] = ()
     escalation_groups: tuple[str, ...] = ()
@@ -66,8 +69,18 @@ class AccessFlow:
     time_zone: str = ""  # IANA name, e.g. Europe/Berlin
 
     @property
+    def steps(self) -> tuple[ApprovalStep, ...]:
+        """The approval plan's ordered steps; none when the flow auto-approves."""
+        if self.approval_steps:
+            return tuple(step for step in self.approval_steps if not step.empty)
+        flat = ApprovalStep(
+            self.approvers, self.approver_groups, self.approver_manager, self.approval_mode
+        )
+        return () if flat.empty else (flat,)
+
+    @property
     def auto_approve(self) -> bool:
-        return not (self.approvers or self.approver_groups or self.approver_manager)
+        return not self.steps
 
     @property
     def window(self) -> Window | None:
@@ -133,6 +146,7 @@ class AccessFlow:
                 f"flow `{self.key}` approval mode `{self.approval_mode}` must be one of "
                 f"{', '.join(APPROVAL_MODES)}"
             )
+        self._check_steps()
         if self.escalation_minutes and not (self.escalation_users or self.escalation_groups):
             raise FlowInvalid(
                 f"flow `{self.key}` escalates after {self.escalation_minutes} minutes but names "
@@ -143,6 +157,21 @@ class AccessFlow:
                 f"flow `{self.key}` trigger `{self.trigger}` must be one of {', '.join(TRIGGERS)}"
             )
         _ = self.window
+
+    def _check_steps(self) -> None:
+        if not self.approval_steps:
+            return
+        if self.approvers or self.approver_groups or self.approver_manager:
+            raise FlowInvalid(
+                f"flow `{self.key}` names approvers both in approval_steps and in the flat "
+                "approver fields: move them into the steps"
+            )
+        for number, step in enumerate(self.approval_steps, start=1):
+            if not isinstance(step, ApprovalStep):
+                raise FlowInvalid(f"flow `{self.key}` approval step {number} is not a step")
+            problem = step.problem(f"approval step {number}")
+            if problem is not None:
+                raise FlowInvalid(f"flow `{self.key}` {problem}")
 
     def _check_durations(self) -> None:
         if not 0 <= self.default_duration_minutes <= self.max_duration_minutes:
@@ -188,7 +217,12 @@ class AccessFlow:
         values: dict[str, Any] = {}
         for name, value in data.items():
             default = known[name].default
-            if isinstance(default, tuple):
+            if name == "approval_steps":
+                try:
+                    value = parse_steps(value)
+                except StepInvalid as exc:
+                    raise FlowInvalid(str(exc)) from exc
+            elif isinstance(default, tuple):
                 if not isinstance(value, list | tuple) or not all(
                     isinstance(v, str) for v in value
                 ):

@@ -4,8 +4,10 @@ outside a time window. They compile to Cedar `forbid` policies, which beat any p
 
 from __future__ import annotations
 
+import json
 import re
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass, fields
+from typing import Any
 
 import cedarpy
 
@@ -35,6 +37,9 @@ class ForbidRule:
     window_start: str = ""
     window_end: str = ""
     time_zone: str = ""
+    bundles: tuple[str, ...] = ()  # everything each bundle covers
+    name: str = ""  # for people; the key when blank
+    enabled: bool = True  # a disabled rule closes nothing
 
     @property
     def window(self) -> Window | None:
@@ -49,6 +54,7 @@ class ForbidRule:
         wanted = [("tag", key) for key in self.tags]
         wanted += [("Integration", key) for key in self.integrations]
         wanted += [("Resource", key) for key in self.resources]
+        wanted += [("Bundle", key) for key in self.bundles]
         return tuple(dict.fromkeys(wanted))
 
     def check(self) -> None:
@@ -59,10 +65,11 @@ class ForbidRule:
             )
         if not self.targets():
             raise FlowInvalid(
-                f"forbid rule `{self.key}` names nothing to close: add tags, integrations "
-                "or resources"
+                f"forbid rule `{self.key}` names nothing to close: add tags, integrations, "
+                "resources or bundles"
             )
-        blank = [v for v in (*self.tags, *self.integrations, *self.resources) if not v.strip()]
+        named = (*self.tags, *self.integrations, *self.resources, *self.bundles)
+        blank = [v for v in named if not v.strip()]
         if blank:
             raise FlowInvalid(f"forbid rule `{self.key}` names a blank target `{blank[0]}`")
         _ = self.window
@@ -70,16 +77,61 @@ class ForbidRule:
     def describe(self, target: tuple[str, str]) -> str:
         """What the rule does to `target`, in words."""
         kind, key = target
-        what = f"resources tagged `{key}` are" if kind == "tag" else f"`{key}` is"
+        what = {"tag": f"resources tagged `{key}` are", "Bundle": f"bundle `{key}` is"}.get(
+            kind, f"`{key}` is"
+        )
         window = self.window
         if window is None:
             return f"{what} closed by rule `{self.key}`"
         return f"{what} closed outside {window.describe()} by rule `{self.key}`"
 
+    def to_json(self) -> str:
+        return json.dumps(asdict(self), sort_keys=True)
+
+    @classmethod
+    def from_json(cls, text: str) -> ForbidRule:
+        """The rule stored as `text`; raises FlowInvalid saying what is wrong with it."""
+        try:
+            data = json.loads(text)
+        except ValueError as exc:
+            raise FlowInvalid(f"a forbid rule must be a JSON object: {exc}") from exc
+        if not isinstance(data, dict):
+            raise FlowInvalid("a forbid rule must be a JSON object")
+        return cls.from_dict(data)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> ForbidRule:
+        known = {f.name: f.default for f in fields(cls)}
+        unknown = sorted(set(data) - set(known))
+        if unknown:
+            raise FlowInvalid(f"unknown forbid rule field `{unknown[0]}`")
+        if "key" not in data:
+            raise FlowInvalid("forbid rule field `key` is required")
+        values: dict[str, Any] = {}
+        for name, value in data.items():
+            default = known[name]
+            if isinstance(default, tuple):
+                if not isinstance(value, list | tuple) or not all(
+                    isinstance(v, str) for v in value
+                ):
+                    raise FlowInvalid(f"forbid rule field `{name}` must be a list of strings")
+                value = tuple(value)
+            elif isinstance(default, bool):
+                if not isinstance(value, bool):
+                    raise FlowInvalid(f"forbid rule field `{name}` must be true or false")
+            elif not isinstance(value, str):
+                raise FlowInvalid(f"forbid rule field `{name}` must be a string")
+            values[name] = value
+        rule = cls(**values)
+        rule.check()
+        return rule
+
 
 def compile_forbid(rule: ForbidRule, schema: cedarpy.Schema | None = None) -> CompiledFlow:
     """One `forbid` per target, annotated `@id("forbid:<key>:<n>")` and `@forbid`."""
     rule.check()
+    if not rule.enabled:
+        return CompiledFlow(OWNER_PREFIX + rule.key, (), "")
     targets = rule.targets()
     window = rule.window
     policy_ids = tuple(f"{OWNER_PREFIX}{rule.key}:{n}" for n in range(len(targets)))

@@ -48,6 +48,7 @@ class Window:
         return weekday in self.days and self.start <= minute < self.end
 
 
+@lru_cache(maxsize=1024)  # flows are judged often and windows are few; Window is frozen
 def parse_window(days: tuple[str, ...], start: str, end: str, zone: str) -> Window | None:
     """The window these fields describe, None when all are empty; raise WindowInvalid."""
     if not (days or start or end or zone):

@@ -8,10 +8,9 @@ from typing import Any
 import strawberry
 
 from graph import Node
-from policies.flows import AccessFlow as Flow
 
 
-def _time(value: Any) -> datetime | None:
+def time_of(value: Any) -> datetime | None:
     return None if value is None else datetime.fromtimestamp(float(value), UTC)
 
 
@@ -37,6 +36,7 @@ class User:
 class AccessRequest:
     id: strawberry.ID
     requester: str
+    beneficiary: str
     resource: str
     flow: str
     state: str
@@ -49,6 +49,14 @@ class AccessRequest:
     expires_at: datetime | None
     ended_at: datetime | None
     reason: str | None
+    starts_at: datetime | None
+    pending_until: datetime | None
+    approval_step: int | None
+    extensions: int
+    revoked_by: str | None
+    bundle: str | None
+    batch: str | None
+    previous: str | None
 
     @classmethod
     def of(cls, node: Node) -> AccessRequest:
@@ -56,82 +64,48 @@ class AccessRequest:
         return cls(
             id=strawberry.ID(node.key),
             requester=str(p["requester"]),
+            beneficiary=str(p.get("beneficiary") or p["requester"]),
             resource=str(p["resource"]),
             flow=str(p.get("flow", "")),
             state=str(p["state"]),
             permissions=list(p.get("permissions") or []),
             duration_minutes=int(p.get("duration_minutes") or 0),
             justification=str(p.get("justification", "")),
-            created_at=_time(p.get("created_at")),
+            created_at=time_of(p.get("created_at")),
             decided_by=p.get("decided_by"),
-            granted_at=_time(p.get("granted_at")),
-            expires_at=_time(p.get("expires_at")),
-            ended_at=_time(p.get("ended_at")),
+            granted_at=time_of(p.get("granted_at")),
+            expires_at=time_of(p.get("expires_at")),
+            ended_at=time_of(p.get("ended_at")),
             reason=p.get("reason"),
+            starts_at=time_of(p.get("starts_at")),
+            pending_until=time_of(p.get("pending_until")),
+            approval_step=p.get("approval_step"),
+            extensions=int(p.get("extensions") or 0),
+            revoked_by=p.get("revoked_by"),
+            bundle=p.get("bundle"),
+            batch=p.get("batch"),
+            previous=p.get("previous"),
         )
-
-
-@strawberry.type
-class AccessFlow:
-    key: str
-    name: str
-    requestor_users: list[str]
-    requestor_groups: list[str]
-    everyone: bool
-    integrations: list[str]
-    resources: list[str]
-    permissions: list[str]
-    max_duration_minutes: int
-    justification_required: bool
-    approvers: list[str]
-    approver_groups: list[str]
-    trigger: str
-    enabled: bool
-
-    @classmethod
-    def of(cls, flow: Flow) -> AccessFlow:
-        return cls(
-            key=flow.key,
-            name=flow.name,
-            requestor_users=list(flow.requestor_users),
-            requestor_groups=list(flow.requestor_groups),
-            everyone=flow.everyone,
-            integrations=list(flow.integrations),
-            resources=list(flow.resources),
-            permissions=list(flow.permissions),
-            max_duration_minutes=flow.max_duration_minutes,
-            justification_required=flow.justification_required,
-            approvers=list(flow.approvers),
-            approver_groups=list(flow.approver_groups),
-            trigger=flow.trigger,
-            enabled=flow.enabled,
-        )
-
-
-@strawberry.input
-class AccessFlowInput:
-    key: str
-    name: str
-    requestor_users: list[str] = strawberry.field(default_factory=list)
-    requestor_groups: list[str] = strawberry.field(default_factory=list)
-    everyone: bool = False
-    integrations: list[str] = strawberry.field(default_factory=list)
-    resources: list[str] = strawberry.field(default_factory=list)
-    permissions: list[str] = strawberry.field(default_factory=lambda: ["read"])
-    max_duration_minutes: int = 60
-    justification_required: bool = False
-    approvers: list[str] = strawberry.field(default_factory=list)
-    approver_groups: list[str] = strawberry.field(default_factory=list)
-    trigger: str = "portal"
-    enabled: bool = True
-
-    def to_flow(self) -> Flow:
-        return Flow.from_dict(strawberry.asdict(self))
 
 
 @strawberry.input
 class RequestAccessInput:
     resource: str
     permissions: list[str] = strawberry.field(default_factory=lambda: ["read"])
-    duration_minutes: int = 60
+    duration_minutes: int | None = strawberry.field(
+        default=None, description="left out: the flow's default duration"
+    )
     justification: str = ""
+    beneficiary: str | None = strawberry.field(
+        default=None, description="whom the access is for, when not yourself"
+    )
+    starts_at: datetime | None = strawberry.field(
+        default=None, description="a later start; left out: at once"
+    )
+
+
+def seconds_of(moment: datetime | None) -> float | None:
+    """Unix seconds of a GraphQL DateTime; a time without a zone is UTC."""
+    if moment is None:
+        return None
+    return (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).timestamp()

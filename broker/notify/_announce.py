@@ -6,7 +6,7 @@ import logging
 from typing import TYPE_CHECKING, Any
 
 from broker.notify._events import Notice, NoticeKind
-from graph import GraphStore, Node, NodeRef
+from graph import GraphStore, Node
 
 if TYPE_CHECKING:
     from broker.services import Services
@@ -55,33 +55,20 @@ def announce(
 
 
 def _approvers(store: GraphStore, node: Node, flow: AccessFlow | None) -> tuple[str, ...]:
-    """The enabled users who may review `node`: named approvers and (nested) group members."""
-    from broker._lookup import load_flow
+    """The addresses of who may review `node` now: the approvers of its current step (the
+    escalation tier too once escalated), less the requester, the beneficiary, disabled
+    users and whoever approved it already."""
+    from broker._lookup import load_flow, requester_of
+    from broker.approval import request_plan
 
     if flow is None:
         flow = load_flow(store, str(node.props.get("flow", "")))
     if flow.auto_approve:
         return ()
-    people = set(flow.approvers)
-    seen: set[str] = set()
-    groups = list(flow.approver_groups)
-    while groups:
-        group = groups.pop()
-        if group in seen:
-            continue
-        seen.add(group)
-        for edge in store.edges("MEMBER_OF", dst=NodeRef("Group", group)):
-            if edge.src.kind == "Group":
-                groups.append(edge.src.key)
-            elif edge.src.kind == "User":
-                people.add(edge.src.key)
-    people.discard(str(node.props.get("requester", "")))
-    found = (store.get_node("User", key) for key in sorted(people))
-    return tuple(
-        str(user.props.get("email") or user.key)
-        for user in found
-        if user is not None and not user.props.get("disabled")
-    )
+    plan = request_plan(store, flow, node, requester_of(store, node))
+    done = {edge.src.key for edge in store.edges("APPROVED", dst=node.ref)}
+    found = (store.get_node("User", key) for key in sorted(plan.people(store) - done))
+    return tuple(str(user.props.get("email") or user.key) for user in found if user is not None)
 
 
 def _admins(store: GraphStore) -> tuple[str, ...]:

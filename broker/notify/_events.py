@@ -18,6 +18,11 @@ class NoticeKind(StrEnum):
     EXPIRED = "Expired"
     REVOKED = "Revoked"
     FAILED = "Failed"
+    EXTENDED = "Extended"
+    EXPIRING_SOON = "ExpiringSoon"
+    TASK_OPENED = "TaskOpened"  # a manual integration's fulfillers have work to do
+    CANCELLED = "Cancelled"
+    TIMED_OUT = "TimedOut"
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -34,6 +39,7 @@ class Notice:
     actor: str = ""
     approvers: tuple[str, ...] = ()
     admins: tuple[str, ...] = ()
+    assignees: tuple[str, ...] = ()  # TASK_OPENED: who may mark the task done
     details: Mapping[str, Any] = field(default_factory=dict)
 
     def payload(self) -> dict[str, Any]:

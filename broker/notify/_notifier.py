@@ -26,6 +26,9 @@ _TO_REQUESTER = {
     NoticeKind.EXPIRED: "has expired",
     NoticeKind.REVOKED: "was revoked",
     NoticeKind.FAILED: "could not be granted",
+    NoticeKind.EXTENDED: "was extended",
+    NoticeKind.EXPIRING_SOON: "expires soon",
+    NoticeKind.TIMED_OUT: "timed out undecided",
 }
 
 
@@ -86,6 +89,8 @@ class Notifier:
                 )
                 for approver in notice.approvers
             ]
+        if notice.kind is NoticeKind.TASK_OPENED:
+            return [self._task_message(notice, to) for to in notice.assignees]
         if notice.admins:
             return [
                 self._message(
@@ -116,6 +121,20 @@ class Notifier:
                 body="\n".join(lines) + "\n",
             )
         ]
+
+    def _task_message(self, notice: Notice, to: str) -> EmailMessage:
+        action = str(notice.details.get("action", "grant"))
+        doing = "Give" if action == "grant" else "Take away"
+        beneficiary = notice.details.get("beneficiary") or notice.requester
+        return self._message(
+            to=to,
+            subject=f"Task: {action} access to {notice.resource} for {beneficiary}",
+            body=(
+                f"{doing} {beneficiary}'s access to {notice.resource} by hand "
+                f"(permissions: {notice.details.get('permissions') or '-'}), then mark task "
+                f"{notice.details.get('task')} done: {self.link(notice.request)}\n"
+            ),
+        )
 
     def drain(self, timeout: float = 10.0) -> bool:
         """Wait for every pending delivery (tests, orderly shutdown)."""

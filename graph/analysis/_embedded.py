@@ -26,21 +26,63 @@ Chain = tuple[NodeId, ...]
 
 def effective_access(memory: MemoryGraph, identity: NodeId, now: float) -> list[Access]:
     found: list[Access] = []
+    me = NodeRef(*identity)
+    below: dict[NodeId, list[_Down]] = {}  # granted-on node -> what a grant on it reaches
     for holder, groups in canonical_chains(memory, identity, "MEMBER_OF", forward=True).items():
-        found.extend(_accesses_of(memory, identity, groups, holder, now))
+        holder_ref, group_keys = NodeRef(*holder), tuple(g[1] for g in groups[1:])
+        for (_, _, target, key), props in memory.out_edges(holder, "HAS_ACCESS"):
+            if not _active(props, now):
+                continue
+            if target not in below:
+                below[target] = _reached_below(memory, target)
+            how = _how(props)
+            found.extend(
+                Access(me, resource, key, holder_ref, granted_on, group_keys, parents, *how)
+                for resource, granted_on, parents in below[target]
+            )
     return sorted(found, key=access_order)
 
 
 def who_can_access(memory: MemoryGraph, resource: NodeId, now: float) -> list[Access]:
     found: list[Access] = []
+    members: dict[NodeId, list[tuple[NodeRef, tuple[str, ...]]]] = {}  # holder -> identities
+    resource_ref = NodeRef(*resource)
     for target, up in canonical_chains(memory, resource, "PART_OF", forward=True).items():
-        for (_, holder, _, key), props in _in(memory, target, "HAS_ACCESS"):
+        target_ref, parents = NodeRef(*target), tuple(NodeRef(*n) for n in up[1:])
+        for (_, holder, _, key), props in memory.in_edges(target, "HAS_ACCESS"):
             if not _active(props, now):
                 continue
-            for identity, chain in _chains_into(memory, holder, "MEMBER_OF").items():
-                if identity[0] in IDENTITIES:
-                    found.append(_access(identity, chain, key, props, up))
+            if holder not in members:
+                members[holder] = [
+                    (NodeRef(*identity), tuple(g[1] for g in chain[1:]))
+                    for identity, chain in _chains_into(memory, holder, "MEMBER_OF").items()
+                    if identity[0] in IDENTITIES
+                ]
+            holder_ref, how = NodeRef(*holder), _how(props)
+            found.extend(
+                Access(who, resource_ref, key, holder_ref, target_ref, groups, parents, *how)
+                for who, groups in members[holder]
+            )
     return sorted(found, key=access_order)
+
+
+_Down = tuple[NodeRef, NodeRef, tuple[NodeRef, ...]]
+"""A resource a grant reaches, the node the grant names, and the parents between them."""
+
+
+def _reached_below(memory: MemoryGraph, target: NodeId) -> list[_Down]:
+    refs = _chain_refs(_chains_into(memory, target, "PART_OF"))
+    granted_on = refs[target][0]
+    return [(up[0], granted_on, up[1:]) for up in refs.values()]
+
+
+def _how(props: Mapping[str, Any]) -> tuple[tuple[str, ...], bool, float | None]:
+    """A grant's permissions, whether it is standing, and its expiry, as Access holds them."""
+    return (
+        tuple(sorted(props.get("permissions") or [])),
+        bool(props.get("standing", False)),
+        props.get("expires_at"),
+    )
 
 
 def blast_radius(memory: MemoryGraph, identity: NodeId, now: float) -> BlastRadius:
@@ -61,7 +103,8 @@ def blast_radius(memory: MemoryGraph, identity: NodeId, now: float) -> BlastRadi
 
 def who_could_request(memory: MemoryGraph, resource: NodeId) -> list[Requester]:
     found: dict[tuple[NodeId, str], Requester] = {}
-    for target in canonical_chains(memory, resource, "PART_OF", forward=True):
+    targets = list(canonical_chains(memory, resource, "PART_OF", forward=True))
+    for target in targets + sorted(covering_bundles(memory, targets)):
         for (_, flow, _, _), _props in _in(memory, target, "COVERS"):
             props = memory.node(flow) or {}
             if flow[0] != "AccessFlow" or props.get("enabled", True) is not True:
@@ -89,6 +132,22 @@ def access_paths(
                 kinds += ("PART_OF",) * len(up_edges)
                 found.add(AccessPath(tuple(NodeRef(*n) for n in nodes), kinds))
     return sorted(found, key=path_order)
+
+
+def covering_bundles(memory: MemoryGraph, targets: list[NodeId]) -> set[NodeId]:
+    """Bundles with a COVERS edge into `targets`, or into a bundle found so, and so on."""
+    found: set[NodeId] = set()
+    frontier = targets
+    while frontier:
+        covering = {
+            eid[1]
+            for nid in frontier
+            for eid, _ in memory.in_edges(nid, "COVERS")
+            if eid[1][0] == "Bundle"
+        }
+        frontier = list(covering - found)
+        found |= covering
+    return found
 
 
 def canonical_chains(
@@ -123,40 +182,21 @@ def _chains_into(memory: MemoryGraph, end: NodeId, edge_kind: str) -> dict[NodeI
         before = {eid[1] for node in frontier for eid, _ in _in(memory, node, edge_kind)}
         before -= best.keys()
         for node in before:
-            onward = [
-                best[eid[2]] for eid, _ in _out(memory, node, edge_kind) if eid[2] in frontier
-            ]
-            best[node] = (node, *min(onward, key=_keys))
+            onward = [eid[2] for eid, _ in _out(memory, node, edge_kind) if eid[2] in frontier]
+            # mostly one way on (a resource has one parent): no need to compare chains then
+            nxt = onward[0] if len(onward) == 1 else min(onward, key=lambda n: _keys(best[n]))
+            best[node] = (node, *best[nxt])
         frontier = before
     return best
 
 
-def _accesses_of(
-    memory: MemoryGraph, identity: NodeId, groups: Chain, holder: NodeId, now: float
-) -> Iterator[Access]:
-    for (_, _, target, key), props in _out(memory, holder, "HAS_ACCESS"):
-        if not _active(props, now):
-            continue
-        for up in _chains_into(memory, target, "PART_OF").values():
-            yield _access(identity, groups, key, props, up)
-
-
-def _access(
-    identity: NodeId, groups: Chain, grant: str, props: Mapping[str, Any], up: Chain
-) -> Access:
-    """The access `groups` (identity .. holder) and `up` (resource .. granted-on) make."""
-    return Access(
-        identity=NodeRef(*identity),
-        resource=NodeRef(*up[0]),
-        grant=grant,
-        holder=NodeRef(*groups[-1]),
-        granted_on=NodeRef(*up[-1]),
-        groups=tuple(g[1] for g in groups[1:]),
-        parents=tuple(NodeRef(*n) for n in up[1:]),
-        permissions=tuple(sorted(props.get("permissions") or [])),
-        standing=bool(props.get("standing", False)),
-        expires_at=props.get("expires_at"),
-    )
+def _chain_refs(chains: dict[NodeId, Chain]) -> dict[NodeId, tuple[NodeRef, ...]]:
+    """Each chain of `_chains_into` as NodeRefs, sharing the refs of the chains it extends
+    (a chain's next node always comes earlier in `chains`)."""
+    refs: dict[NodeId, tuple[NodeRef, ...]] = {}
+    for node, chain in chains.items():
+        refs[node] = (NodeRef(*node), *refs[chain[1]]) if len(chain) > 1 else (NodeRef(*node),)
+    return refs
 
 
 def _requesters_of(
@@ -207,11 +247,11 @@ def _trails(
 
 
 def _out(memory: MemoryGraph, node: NodeId, kind: str) -> list[tuple[EdgeId, Mapping[str, Any]]]:
-    return [(eid, props) for eid, props in memory.out_edges(node) if eid[0] == kind]
+    return memory.out_edges(node, kind)
 
 
 def _in(memory: MemoryGraph, node: NodeId, kind: str) -> list[tuple[EdgeId, Mapping[str, Any]]]:
-    return [(eid, props) for eid, props in memory.in_edges(node) if eid[0] == kind]
+    return memory.in_edges(node, kind)
 
 
 def _active(props: Mapping[str, Any], now: float) -> bool:

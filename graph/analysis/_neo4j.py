@@ -60,12 +60,15 @@ def _effective_access_query(kind: str) -> str:
     )
 
 
-_ACCESS_ROWS = "RETURN chain, up, g.key AS grant, properties(g) AS props"
+# One record holding every row: the driver reads each record on its own (a few socket
+# reads and a decode apiece), which costs more than the server's work on a large result.
+_ACCESS_ROWS = "RETURN collect([chain, up, g.key, properties(g)]) AS rows"
 
 
 def effective_access(read: Read, identity: NodeRef, now: float) -> list[Access]:
-    rows = read(_effective_access_query(identity.kind) + _ACCESS_ROWS, key=identity.key, now=now)
-    return sorted((_access(row) for row in rows), key=access_order)
+    query = _effective_access_query(identity.kind) + _ACCESS_ROWS
+    (record,) = read(query, key=identity.key, now=now)
+    return sorted((_access(*row) for row in record["rows"]), key=access_order)
 
 
 def who_can_access(read: Read, resource: NodeRef, now: float) -> list[Access]:
@@ -78,8 +81,8 @@ def who_can_access(read: Read, resource: NodeRef, now: float) -> list[Access]:
         + _canonical("chain", "p", "up", "g", "h", "i")
         + _ACCESS_ROWS
     )
-    rows = read(query, key=resource.key, now=now)
-    return sorted((_access(row) for row in rows), key=access_order)
+    (record,) = read(query, key=resource.key, now=now)
+    return sorted((_access(*row) for row in record["rows"]), key=access_order)
 
 
 def blast_radius(read: Read, identity: NodeRef, now: float) -> BlastRadius:
@@ -98,7 +101,8 @@ def blast_radius(read: Read, identity: NodeRef, now: float) -> BlastRadius:
 def who_could_request(read: Read, resource: NodeRef) -> list[Requester]:
     query = (
         f"MATCH (r:{_label(resource.kind)} {{key: $key}})\n"
-        f"MATCH (r)-[:`PART_OF`*0..{_N}]->()<-[:`COVERS`]-(f:`AccessFlow`)\n"
+        # a flow covers the resource, an ancestor, or a bundle (nested or not) holding one
+        f"MATCH (r)-[:`PART_OF`*0..{_N}]->()<-[:`COVERS`*]-(f:`AccessFlow`)\n"
         "WHERE coalesce(f.enabled, true) = true\n"
         "WITH DISTINCT f\n"
         "OPTIONAL MATCH (f)-[:`ALLOWS`]->(a)\n"
@@ -147,14 +151,16 @@ def access_paths(
     return sorted(paths, key=path_order)
 
 
-def _access(row: Mapping[str, Any]) -> Access:
-    chain: Sequence[Sequence[str]] = row["chain"]
-    up: Sequence[Sequence[str]] = row["up"]
-    props: Mapping[str, Any] = row["props"]
+def _access(
+    chain: Sequence[Sequence[str]],
+    up: Sequence[Sequence[str]],
+    grant: str | None,
+    props: Mapping[str, Any],
+) -> Access:
     return Access(
         identity=NodeRef(*chain[0]),
         resource=NodeRef(*up[0]),
-        grant=row["grant"] or "",
+        grant=grant or "",
         holder=NodeRef(*chain[-1]),
         granted_on=NodeRef(*up[-1]),
         groups=tuple(key for _, key in chain[1:]),

@@ -185,7 +185,12 @@ class EmbeddedStore:
         with self._lock:
             node = self._existing(ref)
             ancestors = self._reachable(_node_id(ref), "PART_OF")
-        return ResourceContext(node=node, ancestors=tuple(NodeRef(*nid) for nid in ancestors))
+            bundles = _analysis.covering_bundles(self._memory, [_node_id(ref), *ancestors])
+        return ResourceContext(
+            node=node,
+            ancestors=tuple(NodeRef(*nid) for nid in ancestors),
+            bundles=frozenset(key for _, key in bundles),
+        )
 
     def effective_access(self, identity: NodeRef, now: float) -> list[Access]:
         with self._lock:

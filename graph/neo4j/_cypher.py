@@ -28,6 +28,14 @@ INDEXED: tuple[tuple[str, str], ...] = (
 )
 
 
+# Relationship properties indexed the same way: a sync run's cleanup finds the edges its
+# source stamped with another tag without scanning every edge of the type.
+REL_INDEXED: tuple[tuple[str, str], ...] = (
+    ("HAS_ACCESS", "sync_source"),
+    ("MEMBER_OF", "sync_source"),
+)
+
+
 def _label(kind: str) -> str:
     if kind not in NODE_KINDS:
         raise ValueError(f"`{kind}` is not a declared node kind")
@@ -63,6 +71,13 @@ def schema_statements() -> dict[str, str]:
             f"CREATE INDEX `keyturn_{kind}_{name}` IF NOT EXISTS "
             f"FOR (n:{_label(kind)}) ON (n.{_prop(kind, name)})"
         )
+    for kind, name in REL_INDEXED:
+        if name not in EDGE_KINDS[kind].properties:
+            raise ValueError(f"{kind} declares no property `{name}`")
+        statements[f"keyturn_{kind}_{name}"] = (
+            f"CREATE INDEX `keyturn_{kind}_{name}` IF NOT EXISTS "
+            f"FOR ()-[r:{_type(kind)}]-() ON (r.`{name}`)"
+        )
     return statements
 
 
@@ -73,10 +88,10 @@ SCHEMA_NAMES = "SHOW INDEXES YIELD name RETURN collect(name) AS names"
 # --- writes --------------------------------------------------------------------------------
 
 
-def upsert_nodes(kind: str) -> str:
+def upsert_nodes(kind: str, rows: str = "rows") -> str:
     """MERGE each row's node, then return the rows whose node lacks a required property:
     only a node this very row created can (a node never loses a required property)."""
-    merge = f"UNWIND $rows AS row\nMERGE (n:{_label(kind)} {{key: row.key}})\nSET n += row.props"
+    merge = f"UNWIND ${rows} AS row\nMERGE (n:{_label(kind)} {{key: row.key}})\nSET n += row.props"
     required = sorted(NODE_KINDS[kind].required)
     if not required:
         return merge
@@ -84,7 +99,7 @@ def upsert_nodes(kind: str) -> str:
     return f"{merge}\nWITH row, n WHERE {missing}\nRETURN row.i AS i"
 
 
-def set_props(kind: str) -> str:
+def set_props(kind: str, rows: str = "rows") -> str:
     """Lock each row's node, read it, then update it; returns what each found before.
 
     Writing `_lock` first takes the node's write lock, so the properties read after it are
@@ -92,7 +107,7 @@ def set_props(kind: str) -> str:
     node run one after the other, and the second sees the first's result.
     """
     return (
-        f"UNWIND $rows AS row\n"
+        f"UNWIND ${rows} AS row\n"
         f"MATCH (n:{_label(kind)} {{key: row.key}})\n"
         f"SET n.{LOCK} = true\n"
         f"WITH row, n, properties(n) AS before\n"
@@ -102,14 +117,14 @@ def set_props(kind: str) -> str:
     )
 
 
-def delete_nodes(kind: str) -> str:
-    return f"UNWIND $rows AS row\nMATCH (n:{_label(kind)} {{key: row.key}})\nDETACH DELETE n"
+def delete_nodes(kind: str, rows: str = "rows") -> str:
+    return f"UNWIND ${rows} AS row\nMATCH (n:{_label(kind)} {{key: row.key}})\nDETACH DELETE n"
 
 
-def upsert_edges(kind: str, src_kind: str, dst_kind: str) -> str:
+def upsert_edges(kind: str, src_kind: str, dst_kind: str, rows: str = "rows") -> str:
     """MERGE each row's edge between existing endpoints; returns the rows it applied."""
     return (
-        f"UNWIND $rows AS row\n"
+        f"UNWIND ${rows} AS row\n"
         f"MATCH (a:{_label(src_kind)} {{key: row.src}})\n"
         f"MATCH (b:{_label(dst_kind)} {{key: row.dst}})\n"
         f"MERGE (a)-[r:{_type(kind)} {{key: row.key}}]->(b)\n"
@@ -118,9 +133,9 @@ def upsert_edges(kind: str, src_kind: str, dst_kind: str) -> str:
     )
 
 
-def delete_edges(kind: str, src_kind: str, dst_kind: str) -> str:
+def delete_edges(kind: str, src_kind: str, dst_kind: str, rows: str = "rows") -> str:
     return (
-        f"UNWIND $rows AS row\n"
+        f"UNWIND ${rows} AS row\n"
         f"MATCH (:{_label(src_kind)} {{key: row.src}})"
         f"-[r:{_type(kind)} {{key: row.key}}]->"
         f"(:{_label(dst_kind)} {{key: row.dst}})\n"
@@ -162,7 +177,9 @@ def edges(kind: str, src_kind: str | None, dst_kind: str | None) -> str:
     )
 
 
-_STALE = "{0}.`sync_source` = $source AND ({0}.`sync_tag` IS NULL OR {0}.`sync_tag` <> $tag)"
+# "no tag, or another tag" without an OR, so the planner seeks the sync_source index
+# instead of scanning it once per branch.
+_STALE = "{0}.`sync_source` = $source AND NOT coalesce({0}.`sync_tag` = $tag, false)"
 
 
 def stale_nodes(kind: str) -> str:
@@ -195,14 +212,21 @@ def identity_context(kind: str) -> str:
 
 
 def resource_context(kind: str) -> str:
-    """The resource and each PART_OF ancestor with its distance (the shortest path)."""
+    """The resource, each PART_OF ancestor with its distance (the shortest path), and the
+    keys of the bundles covering it or an ancestor, directly or through nested bundles.
+
+    Only a Bundle both receives and sends COVERS edges, so every node inside a COVERS
+    chain ending at a Bundle is a Bundle too."""
     return (
         f"MATCH (r:{_label(kind)} {{key: $key}})\n"
         f"OPTIONAL MATCH p = (r)-[:`PART_OF`*]->(a)\n"
         f"WHERE a <> r\n"
         f"WITH r, a, min(length(p)) AS depth\n"
-        f"RETURN properties(r) AS props, "
-        f"collect(CASE WHEN a IS NOT NULL THEN [labels(a), a.key, depth] END) AS ancestors"
+        f"WITH r, collect(CASE WHEN a IS NOT NULL THEN [labels(a), a.key, depth] END)"
+        f" AS ancestors, [r] + collect(a) AS covered\n"
+        f"UNWIND covered AS t\n"
+        f"OPTIONAL MATCH (t)<-[:`COVERS`*]-(b:`Bundle`)\n"
+        f"RETURN properties(r) AS props, ancestors, collect(DISTINCT b.key) AS bundles"
     )
 
 

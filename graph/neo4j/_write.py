@@ -152,3 +152,80 @@ _APPLY: dict[type, Callable[[ManagedTransaction, Batch], None]] = {
     UpsertEdge: _upsert_edges,
     DeleteEdge: _delete_edges,
 }
+
+
+# --- the whole write as one statement -------------------------------------------------------
+
+
+class Fallback(Exception):
+    """The one-statement write found something to explain (a conflict, a missing node, a
+    node lacking a required property): it rolled back, and `apply` explains it."""
+
+
+def one_statement(ops: Sequence[WriteOp]) -> tuple[str, dict[str, Any], Callable[[Any], None]]:
+    """The write as one statement: each batch a CALL subquery, in order (each sees the
+    ones before it), whose rows are collected as `r{j}`; one round trip instead of one
+    per batch. Returns the statement, its parameters, and the check to run on its result
+    inside the transaction, which raises Fallback (rolling it back) on any shortfall."""
+    groups = batches(ops)
+    parts: list[str] = []
+    params: dict[str, Any] = {}
+    kept: list[str] = []
+    for j, batch in enumerate(groups):
+        statement, collected = _subquery(batch, f"rows{j}")
+        params[f"rows{j}"] = _rows(batch)
+        if collected:
+            # collected inside its own subquery: one row even when the batch returns none
+            statement = f"CALL {{\n{statement}\n}}\nRETURN collect({collected}) AS r{j}"
+            kept.append(f"r{j}")
+        parts.append("CALL {\n" + statement + "\n}")
+    parts.append(f"RETURN {', '.join(kept)}" if kept else "RETURN true AS done")
+
+    def check(result: Any) -> None:
+        record = result.single(strict=True)
+        for j, batch in enumerate(groups):
+            if not _complete(batch, record.get(f"r{j}")):
+                raise Fallback
+
+    return "\n".join(parts), params, check
+
+
+def _rows(batch: Batch) -> list[dict[str, Any]]:
+    op_type = batch.sort[0]
+    if op_type is DeleteNode:
+        return [{"i": i, "key": op.key} for i, op in batch.ops]
+    if op_type is UpsertEdge or op_type is DeleteEdge:
+        return [_edge_row(i, op) for i, op in batch.ops]
+    return [_node_row(i, op) for i, op in batch.ops]
+
+
+def _subquery(batch: Batch, rows: str) -> tuple[str, str | None]:
+    op_type, kind, src_kind, dst_kind = batch.sort
+    if op_type is UpsertNode:
+        query = _cypher.upsert_nodes(kind, rows)
+        return query, ("i" if "RETURN" in query else None)
+    if op_type is SetProps:
+        return _cypher.set_props(kind, rows), "[i, before]"
+    if op_type is DeleteNode:
+        return _cypher.delete_nodes(kind, rows), None
+    if op_type is UpsertEdge:
+        return _cypher.upsert_edges(kind, src_kind, dst_kind, rows), "i"
+    return _cypher.delete_edges(kind, src_kind, dst_kind, rows), None
+
+
+def _complete(batch: Batch, found: list[Any] | None) -> bool:
+    """Whether batch's collected rows show it applied in full, as `apply` would have."""
+    op_type = batch.sort[0]
+    if op_type is UpsertNode:
+        return not found  # the rows lacking a required property
+    if op_type is UpsertEdge:
+        return len(set(found or ())) == len(batch.ops)
+    if op_type is SetProps:
+        before = {i: visible(props) for i, props in found or ()}
+        for i, op in batch.ops:
+            assert isinstance(op, SetProps)
+            if i not in before:
+                return False
+            if any(before[i].get(name) != value for name, value in op.expect.items()):
+                return False
+    return True

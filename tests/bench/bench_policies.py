@@ -6,13 +6,20 @@
 The organisation, flows and requests are made here from a fixed seed: 100,000 users in
 nested groups, integrations holding resources (some nested), flows granting groups or
 users access to integrations and resources. Each request arrives "with entities in hand"
-(a DecisionRequest, as the broker builds from one graph query), so the figures include
-turning it into Cedar entities, but not the graph fetch.
+(a DecisionRequest as the broker builds it from one graph query: every group the person is
+in, nested ones included), so the figures include turning it into Cedar entities, but not
+the graph fetch.
 
 Columns (milliseconds): sliced p50/p99 in steady state (slices merged and cached, every
 requester new, so entities are parsed each time); cold p99 with every cache empty (first
 decision on each resource); batch, the mean per request of `decide_batch` for 50 resources
 at a time; unsliced p50/p99 with the whole policy set given to every decision.
+
+A second table times the whole path from the graph: the generated enterprise of
+`graph.synthetic` (100,000 people; `--graph-users`) in an embedded store, written once to a
+cached file and loaded; then per request `identity_context`, `resource_context` and the
+broker's `decide_request`, with the flows of each size over that graph, sliced beside
+unsliced.
 """
 
 from __future__ import annotations
@@ -21,10 +28,16 @@ import argparse
 import random
 import statistics
 import sys
+import tempfile
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
+from pathlib import Path
 
+from broker._decide import decide_request
+from broker.services import Services
+from graph import GraphStore, NodeRef, open_store
+from graph.synthetic import NOW, Shape, load_synthetic
 from policies.engine import PolicyEngine
 from policies.entities import DecisionRequest, Principal, RequestContext, Resource
 from policies.flows import AccessFlow
@@ -96,9 +109,8 @@ def _requests(
             flow = rng.choice(flows)
             groups.add(rng.choice(flow.requestor_groups))
             resource = by_key[rng.choice((*flow.integrations, *flow.resources))]
-        principal = Principal(
-            user, f"{user}@corp.example", groups=frozenset(groups), group_parents=org.group_parents
-        )
+        closed = Principal(user, "", groups=frozenset(groups), group_parents=org.group_parents)
+        principal = Principal(user, f"{user}@corp.example", groups=closed.all_groups())
         context = RequestContext(
             "portal", ("read",), rng.choice((30, 60, 240)), rng.choice(("", "incident"))
         )
@@ -152,10 +164,132 @@ _HEADER = (
 )
 
 
+# --- the whole path: entities fetched from the embedded graph -----------------------------
+
+
+def _open_graph(users: int, seed: int) -> GraphStore:
+    """The synthetic enterprise in an embedded store, imported once into a cached file."""
+    folder = Path(tempfile.gettempdir()) / "keyturn-bench"
+    folder.mkdir(exist_ok=True)
+    path = folder / f"policies-{users}-{seed}.db"
+    ready = folder / f"{path.name}.ready"  # written after a complete import only
+    if not ready.exists():
+        path.unlink(missing_ok=True)
+        started = time.perf_counter()
+        store = open_store(f"embedded:{path}")
+        load_synthetic(store, users, seed)
+        ready.write_text("")
+        print(f"imported {users:,} people in {time.perf_counter() - started:.0f} s")
+        return store
+    started = time.perf_counter()
+    store = open_store(f"embedded:{path}")
+    print(f"loaded {users:,} people in {time.perf_counter() - started:.0f} s")
+    return store
+
+
+def _graph_flows(rng: random.Random, count: int, shape: Shape) -> list[AccessFlow]:
+    """`count` flows over the synthetic graph's groups, integrations and resources."""
+    flows = []
+    for n in range(count):
+        on_integration = rng.random() < 0.1
+        flows.append(
+            AccessFlow(
+                key=f"flow-{n}",
+                name=f"Flow {n}",
+                requestor_groups=tuple(
+                    f"g{rng.randrange(shape.groups)}" for _ in range(rng.randint(1, 3))
+                ),
+                integrations=(f"i{rng.randrange(shape.integrations)}",) if on_integration else (),
+                resources=()
+                if on_integration
+                else tuple(f"r{rng.randrange(shape.resources)}" for _ in range(rng.randint(1, 2))),
+                permissions=("read",),
+                max_duration_minutes=240,
+                justification_required=rng.random() < 0.5,
+            )
+        )
+    return flows
+
+
+def _fetch_and_decide(services: Services, pairs: Sequence[tuple[str, str]]) -> tuple[float, float]:
+    """p50 and p99 (ms) of the broker's path: two graph reads, then the decision."""
+    store = services.store
+
+    def one(pair: tuple[str, str]) -> None:
+        identity = store.identity_context(NodeRef("User", pair[0]))
+        target = store.resource_context(NodeRef("Resource", pair[1]))
+        decide_request(
+            services,
+            identity,
+            target,
+            permissions=("read",),
+            duration_minutes=60,
+            justification="incident",
+            trigger="portal",
+        )
+
+    return _timings(one, pairs)
+
+
+def _fetch_table(users: int, sizes: Sequence[int], samples: int) -> None:
+    store = _open_graph(users, SEED)
+    shape = Shape.of(users)
+    print(
+        f"{'flows':>6} | {'fetch+decide p50':>16} {'p99':>6} | {'unsliced p50':>12} "
+        f"{'p99':>7} | {'allowed':>7}"
+    )
+    try:
+        for size in sizes:
+            rng = random.Random(SEED + size)
+            flows = _graph_flows(rng, size, shape)
+            resources = [r for f in flows for r in f.resources]
+            pairs = [
+                (
+                    f"u{rng.randrange(shape.users)}",
+                    rng.choice(resources)
+                    if resources and rng.random() < 0.5
+                    else f"r{rng.randrange(shape.resources)}",
+                )
+                for _ in range(samples)
+            ]
+            sliced = Services(store=store, engine=PolicyEngine(flows), clock=lambda: NOW)
+            unsliced = Services(
+                store=store, engine=PolicyEngine(flows, sliced=False), clock=lambda: NOW
+            )
+            _fetch_and_decide(sliced, pairs[:50])  # warm the slices' merged sets
+            p50, p99 = _fetch_and_decide(sliced, pairs)
+            u50, u99 = _fetch_and_decide(unsliced, pairs[: max(50, samples * 100 // size)])
+            allowed = sum(_allowed(sliced, pair) for pair in pairs[:200]) / min(200, len(pairs))
+            print(
+                f"{size:>6} | {p50:>13.3f} ms {p99:>6.3f} | {u50:>9.3f} ms {u99:>7.3f} | "
+                f"{allowed:>7.0%}"
+            )
+            sys.stdout.flush()
+    finally:
+        store.close()
+
+
+def _allowed(services: Services, pair: tuple[str, str]) -> bool:
+    store = services.store
+    return decide_request(
+        services,
+        store.identity_context(NodeRef("User", pair[0])),
+        store.resource_context(NodeRef("Resource", pair[1])),
+        permissions=("read",),
+        duration_minutes=60,
+        justification="incident",
+        trigger="portal",
+    ).allowed
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="sizes 10 and 100, few samples")
     parser.add_argument("--samples", type=int, default=2000, help="decisions timed per size")
+    parser.add_argument(
+        "--graph-users", type=int, default=USERS, help="people in the graph of the fetch table"
+    )
+    parser.add_argument("--no-graph", action="store_true", help="skip the fetch table")
     args = parser.parse_args(argv)
     sizes = (10, 100) if args.quick else SIZES
     samples = 200 if args.quick else args.samples
@@ -183,6 +317,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             f"{cold99:>8.3f} {batch:>6.3f} | {u50:>9.3f} ms {u99:>7.3f} | {allowed:>7.0%}"
         )
         sys.stdout.flush()
+    if not args.no_graph:
+        users = 10_000 if args.quick else args.graph_users
+        print(f"\nwith the entity fetch from the embedded graph ({users:,} people):")
+        _fetch_table(users, sizes, samples)
     return 0
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from graph import GraphStore, UnknownNode, UpsertEdge, UpsertNode
+from graph import GraphStore, NodeRef, UnknownNode, UpsertEdge, UpsertNode
 from tests.contract._graph import group, integration, member_of, part_of, ref, resource, user
 
 ALICE = ref("User", "alice")
@@ -119,3 +119,63 @@ def test_resource_context_of_a_missing_resource_is_unknown_node(store: GraphStor
 
     with pytest.raises(UnknownNode, match="no Resource `gone` exists"):
         store.resource_context(ref("Resource", "gone"))
+
+
+def _bundle(key: str) -> UpsertNode:
+    return UpsertNode("Bundle", key, {"name": key})
+
+
+def _covers(bundle: str, target: NodeRef) -> UpsertEdge:
+    return UpsertEdge("COVERS", ref("Bundle", bundle), target)
+
+
+def test_resource_context_names_bundles_covering_it_its_ancestors_and_nested_bundles(
+    store: GraphStore,
+) -> None:
+    store.write(
+        [integration("pg"), resource("db"), resource("table"), resource("other")]
+        + [_bundle(b) for b in ("on-pg", "on-db", "on-table", "outer", "outermost", "elsewhere")]
+        + [UpsertNode("AccessFlow", "f", {"name": "f", "definition": "{}"})]
+    )
+    store.write(
+        [
+            part_of("table", ref("Resource", "db")),
+            part_of("db", ref("Integration", "pg")),
+            _covers("on-pg", ref("Integration", "pg")),
+            _covers("on-db", ref("Resource", "db")),
+            _covers("on-table", ref("Resource", "table")),
+            _covers("outer", ref("Bundle", "on-db")),
+            _covers("outermost", ref("Bundle", "outer")),
+            _covers("elsewhere", ref("Resource", "other")),
+            # a flow covering the table is no bundle
+            UpsertEdge("COVERS", ref("AccessFlow", "f"), ref("Resource", "table")),
+        ]
+    )
+
+    table = store.resource_context(ref("Resource", "table"))
+    db = store.resource_context(ref("Resource", "db"))
+
+    assert table.bundles == frozenset({"on-pg", "on-db", "on-table", "outer", "outermost"})
+    assert db.bundles == frozenset({"on-pg", "on-db", "outer", "outermost"})
+    assert store.resource_context(ref("Integration", "pg")).bundles == frozenset({"on-pg"})
+
+
+def test_resource_context_survives_a_cycle_of_bundles(store: GraphStore) -> None:
+    store.write([resource("db")] + [_bundle(b) for b in ("a", "b", "c")])
+    store.write(
+        [
+            _covers("a", ref("Resource", "db")),
+            _covers("b", ref("Bundle", "a")),
+            _covers("a", ref("Bundle", "b")),
+            _covers("c", ref("Bundle", "b")),
+        ]
+    )
+
+    assert store.resource_context(ref("Resource", "db")).bundles == frozenset({"a", "b", "c"})
+
+
+def test_resource_context_of_an_uncovered_resource_has_no_bundles(store: GraphStore) -> None:
+    store.write([resource("db"), resource("other"), _bundle("b")])
+    store.write([_covers("b", ref("Resource", "other"))])
+
+    assert store.resource_context(ref("Resource", "db")).bundles == frozenset()

@@ -102,15 +102,17 @@ def test_request_over_the_longest_duration_is_refused_with_the_limit(live: LiveK
     assert "240" in error["message"]
 
 
-def test_requester_cannot_approve_their_own_request(live: LiveKeyturn) -> None:
-    asked = live.approver.data(
+def test_a_request_only_its_requester_could_approve_is_refused_up_front(
+    live: LiveKeyturn,
+) -> None:
+    # Nobody approves their own request (tests/unit/broker/test_approval_plans.py), and the
+    # demo flow's only approver is the one asking: it could never be decided.
+    error = live.approver.error(
         REQUEST, resource="pg-prod/payments", permissions=["read"], minutes=30, why="audit"
-    )["requestAccess"]
-    error = live.approver.error(APPROVE, id=asked["id"])
-    assert error["extensions"]["code"] == "forbidden"
-    assert "own request" in error["message"]
-    state = live.services.store.get_node("AccessRequest", asked["id"])
-    assert state is not None and state.props["state"] == "PENDING"
+    )
+    assert error["extensions"]["code"] == "invalid_input"
+    assert "no one could ever approve flow `db-readers`" in error["message"]
+    assert live.services.store.find_nodes("AccessRequest") == []
 
 
 def test_second_approval_is_a_conflict_and_creates_no_second_grant(live: LiveKeyturn) -> None:

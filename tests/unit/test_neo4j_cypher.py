@@ -33,7 +33,17 @@ def test_lookup_properties_get_idempotent_indexes() -> None:
     assert "keyturn_AccessRequest_expires_at" in statements
     assert "keyturn_ApiToken_token_hash" in statements
     assert "keyturn_User_sync_source" in statements
-    assert len(statements) == len(NODE_KINDS) + 7
+    assert len(statements) == len(NODE_KINDS) + 9
+
+
+def test_a_sync_cleanup_finds_stale_grants_and_memberships_through_a_relationship_index() -> None:
+    statements = _cypher.schema_statements()
+
+    assert statements["keyturn_HAS_ACCESS_sync_source"] == (
+        "CREATE INDEX `keyturn_HAS_ACCESS_sync_source` IF NOT EXISTS "
+        "FOR ()-[r:`HAS_ACCESS`]-() ON (r.`sync_source`)"
+    )
+    assert "keyturn_MEMBER_OF_sync_source" in statements
 
 
 def test_upsert_merges_on_key_and_returns_rows_lacking_a_required_property() -> None:
@@ -99,12 +109,12 @@ def test_names_outside_the_model_never_reach_the_cypher_text(build: Callable[[],
 def test_stale_lookups_take_source_tag_and_limit_as_parameters() -> None:
     assert _cypher.stale_nodes("User") == (
         "MATCH (n:`User`)\n"
-        "WHERE n.`sync_source` = $source AND (n.`sync_tag` IS NULL OR n.`sync_tag` <> $tag)\n"
+        "WHERE n.`sync_source` = $source AND NOT coalesce(n.`sync_tag` = $tag, false)\n"
         "RETURN n.key AS key\nORDER BY n.key\nLIMIT $limit"
     )
     assert _cypher.stale_edges("MEMBER_OF").startswith(
         "MATCH (a)-[r:`MEMBER_OF`]->(b)\n"
-        "WHERE r.`sync_source` = $source AND (r.`sync_tag` IS NULL OR r.`sync_tag` <> $tag)\n"
+        "WHERE r.`sync_source` = $source AND NOT coalesce(r.`sync_tag` = $tag, false)\n"
     )
 
 
@@ -132,3 +142,17 @@ def test_a_second_op_on_the_same_node_or_edge_starts_a_new_batch() -> None:
 
     assert [len(b.ops) for b in batches([approve, grant])] == [1, 1]
     assert [len(b.ops) for b in batches([edge, other, edge])] == [2, 1]
+
+
+def test_resource_context_collects_ancestors_then_bundles_covering_any_of_them() -> None:
+    assert _cypher.resource_context("Resource") == (
+        "MATCH (r:`Resource` {key: $key})\n"
+        "OPTIONAL MATCH p = (r)-[:`PART_OF`*]->(a)\n"
+        "WHERE a <> r\n"
+        "WITH r, a, min(length(p)) AS depth\n"
+        "WITH r, collect(CASE WHEN a IS NOT NULL THEN [labels(a), a.key, depth] END)"
+        " AS ancestors, [r] + collect(a) AS covered\n"
+        "UNWIND covered AS t\n"
+        "OPTIONAL MATCH (t)<-[:`COVERS`*]-(b:`Bundle`)\n"
+        "RETURN properties(r) AS props, ancestors, collect(DISTINCT b.key) AS bundles"
+    )

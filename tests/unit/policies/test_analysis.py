@@ -105,3 +105,31 @@ def test_a_flagged_flow_never_allows_what_the_flag_says_it_does_not(
         assert not allowing & dead
         for flow_key, by in shadowed:
             assert flow_key not in allowing or by in allowing
+
+
+def test_a_flow_for_unknown_people_only_or_over_empty_bundles_allows_nothing() -> None:
+    flows = [
+        replace(READERS, key="for-ghosts", for_self=False, on_behalf_users=("ghost@x",)),
+        replace(READERS, key="for-bob", for_self=False, on_behalf_users=("bob@x",)),
+        replace(READERS, key="empty-kit", integrations=(), bundles=("empty",)),
+        replace(READERS, key="kit", integrations=(), bundles=("empty", "kit")),
+    ]
+    findings = flows_allowing_nothing(
+        flows, populated_groups={"eng"}, users={"bob@x"}, populated_bundles={"kit"}
+    )
+    assert [(f.flow_key, f.message) for f in findings] == [
+        (
+            "for-ghosts",
+            "flow `for-ghosts` can be requested for nobody: the users it lets people request "
+            "for are unknown",
+        ),
+        ("empty-kit", "flow `empty-kit` offers only bundles that cover nothing"),
+    ]
+    assert flows_allowing_nothing(flows[2:], populated_groups={"eng"}, users=()) == []
+
+
+def test_a_flow_for_more_beneficiaries_or_bundles_is_not_shadowed_by_a_narrower_one() -> None:
+    for_reports = replace(READERS, key="z-reports", on_behalf_reports=True)
+    assert [f.flow_key for f in shadowed_flows([READERS, for_reports])] == ["readers"]
+    bundled = replace(READERS, key="z-kit", bundles=("kit",))
+    assert [f.flow_key for f in shadowed_flows([READERS, bundled])] == ["readers"]

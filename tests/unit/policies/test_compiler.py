@@ -44,6 +44,7 @@ def test_a_flow_compiles_to_the_documented_cedar_text() -> None:
         '  action == Action::"request",\n'
         '  resource in Integration::"pg-prod"\n'
         ") when {\n"
+        "  context.for_self &&\n"
         '  context.trigger == "portal" &&\n'
         "  !context.permissions.isEmpty() &&\n"
         '  ["read"].containsAll(context.permissions) &&\n'
@@ -207,8 +208,9 @@ def test_the_packaged_schema_declares_the_keyturn_entities_and_request() -> None
         "entity Group in [Group]",
         "entity User in [Group]",
         "entity ExternalUser",
-        "entity Integration",
-        "entity Resource in [Resource, Integration]",
+        "entity Bundle",
+        "entity Integration in [Bundle]",
+        "entity Resource in [Resource, Integration, Bundle]",
         "entity AccessFlow",
         'action "request"',
     ):

@@ -1,5 +1,6 @@
 """The engine's Cedar decisions agree with a plain reading of what the flows and forbid
-rules say, over random flows, identities, group nestings, resources, times and requests.
+rules say, over random flows, identities, group nestings, resources, bundles, times,
+beneficiaries and requests.
 
 Each example draws at least five requests and asks each at every one of the five instants,
 so the 400 examples below judge at least 10,000 generated cases (`decide` and
@@ -26,18 +27,32 @@ GROUPS = ("eng", "ops", "sec")
 GROUP_PARENTS = {"eng": ("staff",), "ops": ("staff",)}
 TAGS = ("pii", "pci", "prod")
 TYPES = ("postgres", "s3")
+# Bundles as the graph reports them: b1 covers pg/db1, b3 (nested in b1) covers pg/db1/t,
+# b2 covers the s3 integration; a resource carries every bundle of its chain.
+BUNDLES = ("b1", "b2", "b3")
 RESOURCES = (
     Resource("pg", kind="Integration", type="postgres"),
     Resource(
-        "pg/db1", ancestors=(("Integration", "pg"),), tags=frozenset({"prod"}), type="postgres"
+        "pg/db1",
+        ancestors=(("Integration", "pg"),),
+        tags=frozenset({"prod"}),
+        type="postgres",
+        bundles=frozenset({"b1"}),
     ),
     Resource(
         "pg/db1/t",
         ancestors=(("Resource", "pg/db1"), ("Integration", "pg")),
         tags=frozenset({"pci", "pii"}),
+        bundles=frozenset({"b1", "b3"}),
     ),
-    Resource("s3", kind="Integration"),
-    Resource("s3/b", ancestors=(("Integration", "s3"),), tags=frozenset({"pii"}), type="s3"),
+    Resource("s3", kind="Integration", bundles=frozenset({"b2"})),
+    Resource(
+        "s3/b",
+        ancestors=(("Integration", "s3"),),
+        tags=frozenset({"pii"}),
+        type="s3",
+        bundles=frozenset({"b2"}),
+    ),
 )
 PERMISSIONS = ("read", "write", "admin")
 TRIGGERS = ("portal", "link")
@@ -80,8 +95,14 @@ def _flow(draw: st.DrawFn, key: str) -> AccessFlow:
     resources = draw(_subset(("pg/db1", "pg/db1/t", "s3/b")))
     types = draw(_subset(TYPES)) if draw(st.integers(0, 3)) == 0 else ()
     tags = draw(_subset(TAGS)) if draw(st.integers(0, 2)) == 0 else ()
-    if not (integrations or resources or types or tags):
+    bundles = draw(_subset(BUNDLES)) if draw(st.integers(0, 2)) == 0 else ()
+    if not (integrations or resources or types or tags or bundles):
         resources = ("pg/db1",)
+    for_self = draw(st.integers(0, 3)) > 0
+    on_behalf_users = draw(_subset(USERS)) if draw(st.integers(0, 2)) == 0 else ()
+    on_behalf_reports = draw(st.integers(0, 2)) == 0
+    if not (for_self or on_behalf_users or on_behalf_reports):
+        on_behalf_reports = True
     return AccessFlow(
         key=key,
         name=key,
@@ -93,6 +114,10 @@ def _flow(draw: st.DrawFn, key: str) -> AccessFlow:
         resources=resources,
         resource_types=types,
         tags=tags,
+        bundles=bundles,
+        for_self=for_self,
+        on_behalf_users=on_behalf_users,
+        on_behalf_reports=on_behalf_reports,
         exclude_resources=draw(_subset(("pg/db1", "s3/b"))) if draw(st.booleans()) else (),
         exclude_tags=draw(_subset(TAGS)) if draw(st.integers(0, 3)) == 0 else (),
         permissions=draw(_subset(PERMISSIONS, min_size=1)),
@@ -109,10 +134,18 @@ def _forbid(draw: st.DrawFn, key: str) -> ForbidRule:
     tags = draw(_subset(TAGS))
     integrations = draw(_subset(("pg", "s3")))
     resources = draw(_subset(("pg/db1", "s3/b")))
-    if not (tags or integrations or resources):
+    bundles = draw(_subset(BUNDLES)) if draw(st.integers(0, 2)) == 0 else ()
+    if not (tags or integrations or resources or bundles):
         tags = ("pci",)
     window = draw(st.none() | st.sampled_from(WINDOWS))
-    return ForbidRule(key, tags, integrations, resources, **_window_fields(window))  # type: ignore[arg-type]
+    return ForbidRule(
+        key,
+        tags,
+        integrations,
+        resources,
+        bundles=bundles,
+        **_window_fields(window),  # type: ignore[arg-type]
+    )
 
 
 _EXTERNAL = Principal("guest@example.org", "guest@example.org", kind="ExternalUser")
@@ -126,13 +159,20 @@ _principals = st.one_of(
     ),
     st.just(_EXTERNAL),
 )
+# (beneficiary, reports to the requester): for oneself, or for a user who may be a report.
+_BENEFICIARIES = st.sampled_from(
+    ((None, False), *((user, report) for user in USERS for report in (False, True)))
+)
 _contexts = st.builds(
-    RequestContext,
+    lambda trigger, permissions, minutes, justification, now, beneficiary: RequestContext(
+        trigger, permissions, minutes, justification, now, *beneficiary
+    ),
     st.sampled_from(TRIGGERS),
     _subset(PERMISSIONS),
     st.integers(-5, 700),
     st.sampled_from(("", "  ", "on call")),
     st.sampled_from(INSTANTS),
+    _BENEFICIARIES,
 )
 _requests = st.builds(DecisionRequest, _principals, st.sampled_from(RESOURCES), _contexts)
 
@@ -146,9 +186,9 @@ def _targets(flow: AccessFlow, resource: Resource) -> bool:
     for kind, key in _chain(resource):
         if key in (flow.integrations if kind == "Integration" else flow.resources):
             return True
-    if resource.type in flow.resource_types:
+    if resource.type in flow.resource_types or resource.bundles & set(flow.bundles):
         return True
-    by_tag = not (flow.integrations or flow.resources or flow.resource_types)
+    by_tag = not (flow.integrations or flow.resources or flow.resource_types or flow.bundles)
     return by_tag and bool(resource.tags & set(flow.tags))
 
 
@@ -185,6 +225,10 @@ def _near_request(draw: st.DrawFn, flow: AccessFlow) -> DecisionRequest:
         members.append(_EXTERNAL)
     covered = [r for r in RESOURCES if _targets(flow, r)] or list(RESOURCES)
     limit = flow.max_duration_minutes
+    beneficiaries: list[tuple[str | None, bool]] = [(None, False)] if flow.for_self else []
+    beneficiaries += [(user, False) for user in flow.on_behalf_users]
+    if flow.on_behalf_reports:
+        beneficiaries.append(("carol@corp.com", True))
     request = DecisionRequest(
         draw(st.sampled_from(members)) if members else draw(_principals),
         draw(st.sampled_from(covered)),
@@ -194,6 +238,7 @@ def _near_request(draw: st.DrawFn, flow: AccessFlow) -> DecisionRequest:
             draw(st.sampled_from((1, limit - 1, limit, limit + 1))),
             "on call",
             draw(st.sampled_from(INSTANTS)),
+            *draw(st.sampled_from(beneficiaries)),
         ),
     )
     for _ in range(draw(st.integers(0, 2))):
@@ -244,6 +289,12 @@ def _allowing_flows(flows: list[AccessFlow], request: DecisionRequest) -> set[st
                 )
             )
         )
+        for_whom = (
+            flow.for_self
+            if ctx.beneficiary is None
+            else ctx.beneficiary in flow.on_behalf_users
+            or (flow.on_behalf_reports and ctx.beneficiary_report)
+        )
         filtered = not flow.tags or bool(resource.tags & set(flow.tags))
         excluded = bool(in_chain & set(flow.exclude_resources)) or bool(
             resource.tags & set(flow.exclude_tags)
@@ -254,6 +305,7 @@ def _allowing_flows(flows: list[AccessFlow], request: DecisionRequest) -> set[st
             and filtered
             and not excluded
             and requestor
+            and for_whom
             and ctx.trigger == flow.trigger
             and ctx.permissions
             and set(ctx.permissions) <= set(flow.permissions)
@@ -268,7 +320,7 @@ def _allowing_flows(flows: list[AccessFlow], request: DecisionRequest) -> set[st
 def _forbidden(rules: list[ForbidRule], request: DecisionRequest) -> bool:
     resource, now = request.resource, request.context.now
     for rule in rules:
-        named = bool(resource.tags & set(rule.tags)) or any(
+        named = bool(resource.tags & set(rule.tags) or resource.bundles & set(rule.bundles)) or any(
             key in (rule.integrations if kind == "Integration" else rule.resources)
             for kind, key in _chain(resource)
         )

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 
+import cedarpy
 import pytest
 
 from policies.entities import (
@@ -11,8 +13,12 @@ from policies.entities import (
     Principal,
     RequestContext,
     Resource,
+    _principal_json,
+    authorize,
     cedar_entities,
     cedar_request,
+    request_entities,
+    resource_fragments,
 )
 
 LEDGER = Resource(
@@ -72,8 +78,44 @@ def test_the_context_is_sent_with_the_justification_trimmed() -> None:
             "permissions": ["read", "write"],
             "duration_minutes": 45,
             "justification": "on call",
+            "for_self": True,
+            "beneficiary_report": False,
         },
     }
+
+
+def test_a_request_on_behalf_sends_the_beneficiary_and_whether_they_report_to_the_requester() -> (
+    None
+):
+    boss = Principal("boss@corp.com", "boss@corp.com")
+    context = RequestContext(
+        "portal", ("read",), 30, beneficiary="alice@corp.com", beneficiary_report=True
+    )
+    sent = cedar_request(DecisionRequest(boss, LEDGER, context))["context"]
+    assert sent["for_self"] is False
+    assert sent["beneficiary"] == {"__entity": {"type": "User", "id": "alice@corp.com"}}
+    assert sent["beneficiary_report"] is True
+
+
+def test_a_request_for_oneself_cannot_claim_to_be_for_a_report() -> None:
+    with pytest.raises(ValueError, match="oneself"):
+        RequestContext("portal", ("read",), 30, beneficiary_report=True)
+
+
+def test_bundles_become_parents_of_the_requested_resource_only() -> None:
+    bundled = Resource(
+        "pg-prod/payments",
+        ancestors=(("Integration", "pg-prod"),),
+        bundles=frozenset({"oncall", "finance"}),
+    )
+    request = DecisionRequest(Principal("a", "a"), bundled, RequestContext("portal", ("read",), 5))
+    entities = {e["uid"]["id"]: e for e in json.loads(cedar_entities(request))}
+    assert entities["pg-prod/payments"]["parents"] == [
+        {"type": "Integration", "id": "pg-prod"},
+        {"type": "Bundle", "id": "finance"},
+        {"type": "Bundle", "id": "oncall"},
+    ]
+    assert entities["pg-prod"]["parents"] == []
 
 
 @pytest.mark.parametrize(
@@ -108,3 +150,56 @@ def test_a_request_cedar_could_not_represent_is_refused_when_built(
 ) -> None:
     with pytest.raises(ValueError, match=message):
         make()  # type: ignore[operator]
+
+
+def test_the_fast_authorize_call_answers_exactly_as_cedarpys_public_one() -> None:
+    """`authorize` skips cedarpy's wrapper; it must not change a single answer."""
+    policies = cedarpy.PolicySet.from_str(
+        '@id("a")\npermit (principal, action, resource in Integration::"pg-prod") when '
+        '{ context.for_self && context.justification != "" };\n'
+        '@id("b")\nforbid (principal, action, resource) when { context.beneficiary_report };'
+    )
+    alice = Principal("alice@corp.com", "alice@corp.com")
+    requests = [
+        DecisionRequest(alice, LEDGER, RequestContext("portal", ("read",), 30, why))
+        for why in ("", "on call")
+    ]
+    requests.append(
+        DecisionRequest(
+            alice, LEDGER, RequestContext("portal", ("read",), 30, "x", 0, "bob@corp.com", True)
+        )
+    )
+    entities = request_entities(requests[0])
+    fast = authorize(requests, policies, entities)
+    public = cedarpy.is_authorized_batch([cedar_request(r) for r in requests], policies, entities)
+    assert [r.decision for r in fast] == [
+        cedarpy.Decision.Deny,
+        cedarpy.Decision.Allow,
+        cedarpy.Decision.Deny,
+    ]
+    assert [(r.decision, r.diagnostics.reasons, r.diagnostics.errors) for r in fast] == [
+        (r.decision, r.diagnostics.reasons, r.diagnostics.errors) for r in public
+    ]
+
+
+def test_the_fast_path_sends_the_resource_as_one_entity_with_its_whole_ancestry() -> None:
+    bundled = replace(LEDGER, bundles=frozenset({"finance"}), type="table")
+    (fragment,) = resource_fragments(bundled)
+    assert json.loads(fragment.text) == {
+        "uid": {"type": "Resource", "id": "pg-prod/payments/ledger"},
+        "attrs": {"tags": ["finance", "pii"], "type": "table"},
+        "parents": [
+            {"type": "Resource", "id": "pg-prod/payments"},
+            {"type": "Integration", "id": "pg-prod"},
+            {"type": "Bundle", "id": "finance"},
+        ],
+    }
+
+
+def test_the_principal_entity_text_is_the_json_of_its_entity() -> None:
+    key = ("User", 'a"b\\c', "é@x", frozenset({"g\n1", "g0"}), "boss")
+    assert json.loads(_principal_json(key)) == {
+        "uid": {"type": "User", "id": 'a"b\\c'},
+        "attrs": {"email": "é@x", "manager": {"__entity": {"type": "User", "id": "boss"}}},
+        "parents": [{"type": "Group", "id": "g\n1"}, {"type": "Group", "id": "g0"}],
+    }

@@ -95,3 +95,42 @@ def test_forbid_rules_survive_replacing_the_flows() -> None:
 def test_a_malformed_forbid_rule_is_refused(rule: ForbidRule, message: str) -> None:
     with pytest.raises(FlowInvalid, match=message):
         compile_forbid(rule)
+
+
+def test_one_rule_is_added_replaced_and_removed_without_touching_the_others() -> None:
+    other = ForbidRule("no-orders", resources=("pg/orders",))
+    engine = PolicyEngine([EVERYONE], forbid_rules=[other])
+    engine.upsert_forbid_rule(PCI_HOURS)
+    assert not engine.decide(_ask(CARDS, now=SATURDAY_10)).allowed
+    engine.upsert_forbid_rule(replace(PCI_HOURS, enabled=False))  # disabled: closes nothing
+    assert engine.decide(_ask(CARDS, now=SATURDAY_10)).allowed
+    with pytest.raises(FlowInvalid, match="names nothing to close"):
+        engine.upsert_forbid_rule(ForbidRule("pci-hours"))
+    engine.remove_forbid_rule("pci-hours")
+    assert list(engine.forbid_rules) == ["no-orders"]
+    assert not engine.decide(_ask(ORDERS)).allowed
+    with pytest.raises(LookupError, match="no forbid rule `pci-hours` is loaded"):
+        engine.remove_forbid_rule("pci-hours")
+
+
+def test_a_rule_can_close_a_bundle() -> None:
+    bundled = replace(CARDS, bundles=frozenset({"payments"}))
+    engine = PolicyEngine([EVERYONE], forbid_rules=[ForbidRule("b", bundles=("payments",))])
+    decision = engine.decide(_ask(bundled))
+    assert decision.reason.endswith("bundle `payments` is closed by rule `b`")
+    assert engine.decide(_ask(CARDS)).allowed
+
+
+def test_a_rule_round_trips_through_json_and_bad_json_is_refused() -> None:
+    rule = replace(PCI_HOURS, bundles=("payments",), name="PCI hours", enabled=False)
+    assert ForbidRule.from_json(rule.to_json()) == rule
+    for text, message in (
+        ("[1]", "must be a JSON object"),
+        ('{"tags": ["pci"]}', "field `key` is required"),
+        ('{"key": "r", "tags": "pci"}', "`tags` must be a list of strings"),
+        ('{"key": "r", "tags": ["pci"], "enabled": "yes"}', "`enabled` must be true or false"),
+        ('{"key": "r", "tags": ["pci"], "colour": "red"}', "unknown forbid rule field `colour`"),
+        ('{"key": "r"}', "names nothing to close"),
+    ):
+        with pytest.raises(FlowInvalid, match=message):
+            ForbidRule.from_json(text)

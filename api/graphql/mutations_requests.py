@@ -1,0 +1,88 @@
+"""Asking for access and deciding requests; the broker and the access flows decide."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import strawberry
+from strawberry.types import Info
+
+import broker
+from api.graphql.context import authorized_viewer, context_of, run_use_case, viewer_of
+from api.graphql.types import AccessRequest, RequestAccessInput, seconds_of
+from broker.cancel_request import cancel_request
+from broker.request_again import request_again
+from policies.api_authz import Target
+
+
+@strawberry.type
+class RequestMutations:
+    @strawberry.mutation(description="Ask for access; the access flows decide.")
+    async def request_access(
+        self, info: Info[Any, Any], request: RequestAccessInput
+    ) -> AccessRequest:
+        me = authorized_viewer(info, "requestAccess", Target.api())
+        node = await run_use_case(
+            broker.request_access,
+            context_of(info).services,
+            requester=me.key,
+            resource=request.resource,
+            permissions=request.permissions,
+            duration_minutes=request.duration_minutes,
+            justification=request.justification,
+            beneficiary=request.beneficiary,
+            starts_at=seconds_of(request.starts_at),
+        )
+        return AccessRequest.of(node)
+
+    @strawberry.mutation(description="Cancel a pending request (the requester or an admin).")
+    async def cancel_request(self, info: Info[Any, Any], id: strawberry.ID) -> AccessRequest:
+        node = await run_use_case(
+            cancel_request, context_of(info).services, actor=viewer_of(info).key, request=str(id)
+        )
+        return AccessRequest.of(node)
+
+    @strawberry.mutation(description="Ask again for what a finished request of yours asked.")
+    async def request_again(
+        self,
+        info: Info[Any, Any],
+        id: strawberry.ID,
+        duration_minutes: int | None = None,
+        justification: str | None = None,
+    ) -> AccessRequest:
+        node = await run_use_case(
+            request_again,
+            context_of(info).services,
+            requester=authorized_viewer(info, "requestAccess", Target.api()).key,
+            previous=str(id),
+            duration_minutes=duration_minutes,
+            justification=justification,
+        )
+        return AccessRequest.of(node)
+
+    # approve/reject: the broker asks Cedar's `approve`/`reject` with the flow's approvers.
+    @strawberry.mutation(description="Approve a pending request you are an approver of.")
+    async def approve_request(
+        self, info: Info[Any, Any], id: strawberry.ID, reason: str = ""
+    ) -> AccessRequest:
+        node = await run_use_case(
+            broker.approve_request,
+            context_of(info).services,
+            approver=viewer_of(info).key,
+            request=str(id),
+            reason=reason,
+        )
+        return AccessRequest.of(node)
+
+    @strawberry.mutation(description="Reject a pending request you are an approver of.")
+    async def reject_request(
+        self, info: Info[Any, Any], id: strawberry.ID, reason: str = ""
+    ) -> AccessRequest:
+        node = await run_use_case(
+            broker.reject_request,
+            context_of(info).services,
+            approver=viewer_of(info).key,
+            request=str(id),
+            reason=reason,
+        )
+        return AccessRequest.of(node)

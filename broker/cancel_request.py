@@ -1,0 +1,65 @@
+"""The requester (or an admin) withdraws a request before it is granted."""
+
+from __future__ import annotations
+
+from broker._lookup import load_request, load_user, requester_of
+from broker._transitions import request_event, transition
+from broker.authorize import authorize
+from broker.errors import StateConflict
+from broker.notify import NoticeKind, announce
+from broker.services import Services
+from broker.start_scheduled import waits_for_start
+from broker.states import RequestState
+from graph import Node
+from policies.api_authz import Target
+
+
+def cancel_request(services: Services, *, actor: str, request: str) -> Node:
+    """PENDING (or APPROVED and waiting for a later start) -> CANCELLED.
+
+    Only the requester or an admin may cancel (Forbidden otherwise). Raises StateConflict
+    for a request that is finished, being granted or granted, and for the loser of a race
+    with an approver, another cancel or the scheduled start.
+    """
+    node = load_request(services.store, request)
+    requester = requester_of(services.store, node)
+    user = load_user(services.store, actor)
+    target = Target.access_request(
+        request,
+        requester=requester.key if requester.kind == "User" else None,
+        flow=str(node.props.get("flow", "")),
+    )
+    authorize(services, user=user, action="cancel", target=target)
+    now = services.clock()
+    source = _cancellable_from(node, now)
+    ended = {"ended_at": now, "reason": f"cancelled by {actor}"}
+    transition(
+        services.store,
+        request,
+        source,
+        RequestState.CANCELLED,
+        ended,
+        event=request_event(node, "request.cancelled", at=now, actor=actor, was=source.value),
+    )
+    cancelled = Node(
+        node.kind, request, {**node.props, **ended, "state": RequestState.CANCELLED.value}
+    )
+    announce(services, NoticeKind.CANCELLED, cancelled, actor=actor)
+    return cancelled
+
+
+def _cancellable_from(node: Node, now: float) -> RequestState:
+    state = str(node.props["state"])
+    if state == RequestState.PENDING.value:
+        return RequestState.PENDING
+    if state == RequestState.APPROVED.value and waits_for_start(node, now):
+        return RequestState.APPROVED
+    hint = {
+        RequestState.GRANTED.value: "revoke the access instead",
+        RequestState.GRANTING.value: "revoke the access once it is granted",
+        RequestState.APPROVED.value: "revoke the access once it is granted",
+    }.get(state, "it has ended, so there is nothing to cancel")
+    raise StateConflict(
+        f"request `{node.key}` is {state}: only a pending request, or an approved one still "
+        f"waiting for its start, can be cancelled; {hint}"
+    )

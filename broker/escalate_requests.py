@@ -1,0 +1,93 @@
+"""A request whose current step waited too long goes to the flow's escalation tier too
+(a scheduler job)."""
+
+from __future__ import annotations
+
+import logging
+from functools import lru_cache
+
+from broker import audit
+from broker._lookup import load_request
+from broker._transitions import request_event
+from broker.notify import NoticeKind, announce
+from broker.services import Services
+from broker.states import RequestState
+from graph import ConflictError, Node, SetProps
+from policies.flows import AccessFlow, FlowInvalid
+
+_log = logging.getLogger(__name__)
+
+
+def escalate_requests(services: Services, *, limit: int = 500) -> int:
+    """Escalate pending requests whose current step started `escalation_minutes` ago.
+
+    One query per escalating flow finds them (state, flow, not yet escalated, step started
+    early enough). Each escalation is a compare-and-set on the state, the step and
+    `escalated`, so an approval that moved the step on meanwhile wins and two processes
+    escalate a request once. Returns how many this call escalated.
+    """
+    now = services.clock()
+    escalated = 0
+    for flow in _escalating_flows(services):
+        due = services.store.find_nodes(
+            "AccessRequest",
+            equals={"state": RequestState.PENDING.value, "flow": flow.key, "escalated": False},
+            at_most={"step_started_at": now - flow.escalation_minutes * 60},
+            limit=limit,
+        )
+        escalated += sum(1 for node in due if _escalate(services, flow, node, now))
+    if escalated:
+        _log.info("escalated %d pending request(s)", escalated)
+    return escalated
+
+
+def _escalate(services: Services, flow: AccessFlow, node: Node, now: float) -> bool:
+    """Escalate `node` and tell its reviewers, now the tier too; False when it lost."""
+    step = node.props.get("approval_step")
+    expect = {"state": RequestState.PENDING.value, "approval_step": step, "escalated": False}
+    event = request_event(
+        node,
+        "request.escalated",
+        at=now,
+        actor="broker",
+        step=int(str(step or 0)),
+        to_users=list(flow.escalation_users),
+        to_groups=list(flow.escalation_groups),
+    )
+    props = {"escalated": True, "version": int(node.props.get("version") or 0) + 1}
+    try:
+        audit.write_all(services.store, [SetProps(node.kind, node.key, props, expect)], [event])
+    except ConflictError:
+        return False  # approved, decided or escalated after the read
+    after = load_request(services.store, node.key)
+    announce(
+        services,
+        NoticeKind.REQUEST_CREATED,
+        after,
+        actor="broker",
+        flow=flow,
+        justification=str(after.props.get("justification") or ""),
+        escalated=True,
+    )
+    return True
+
+
+def _escalating_flows(services: Services) -> list[AccessFlow]:
+    """The stored flows that escalate: read from the graph each pass, so a flow another
+    process saved counts at once; parsed once per definition."""
+    found = []
+    for node in services.store.find_nodes("AccessFlow"):
+        flow = _parsed(str(node.props["definition"]))
+        if flow is None:
+            _log.error("access flow `%s` does not parse: not escalating its requests", node.key)
+        elif flow.escalation_minutes > 0 and not flow.auto_approve:
+            found.append(flow)
+    return found
+
+
+@lru_cache(maxsize=1024)
+def _parsed(definition: str) -> AccessFlow | None:
+    try:
+        return AccessFlow.from_json(definition)
+    except (FlowInvalid, ValueError):
+        return None

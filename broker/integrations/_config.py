@@ -1,0 +1,72 @@
+"""What each integration type keeps in its sealed `config`, checked before it is saved."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping
+from typing import Any
+from urllib.parse import urlsplit
+
+from broker.errors import InvalidInput
+from broker.secrets import unseal
+from graph import GraphStore, Node
+
+MANUAL = "manual"
+WEBHOOK = "webhook"
+_TYPE = re.compile(r"^[a-z][a-z0-9_-]{0,39}$")
+_MIN_SECRET = 16
+
+
+def check_config(
+    store: GraphStore, *, key: str, type_: str, config: Mapping[str, Any]
+) -> dict[str, Any]:
+    """The config to seal for integration `key` of `type_`; raise InvalidInput when wrong."""
+    if not _TYPE.match(type_):
+        raise InvalidInput(
+            f"integration type `{type_}` must be lowercase letters, digits, `-` or `_`, "
+            "e.g. `manual` or `webhook`"
+        )
+    if type_ == MANUAL:
+        return _manual(store, key, config)
+    if type_ == WEBHOOK:
+        return _webhook(key, config)
+    return dict(config)
+
+
+def read_config(node: Node) -> dict[str, Any]:
+    """The unsealed config of integration `node` ({} when it has none)."""
+    sealed = str(node.props.get("config") or "")
+    if not sealed:
+        return {}
+    found = json.loads(unseal(sealed))
+    return found if isinstance(found, dict) else {}
+
+
+def _manual(store: GraphStore, key: str, config: Mapping[str, Any]) -> dict[str, Any]:
+    fulfillers = config.get("fulfillers")
+    if not isinstance(fulfillers, list) or not fulfillers:
+        raise InvalidInput(
+            f"manual integration `{key}` needs `fulfillers`: the users who grant and revoke by hand"
+        )
+    for user in fulfillers:
+        node = store.get_node("User", str(user))
+        if node is None or node.props.get("disabled"):
+            raise InvalidInput(
+                f"fulfiller `{user}` of integration `{key}` is not an enabled user: name "
+                "existing users"
+            )
+    return {"fulfillers": sorted({str(u) for u in fulfillers})}
+
+
+def _webhook(key: str, config: Mapping[str, Any]) -> dict[str, Any]:
+    url, secret = str(config.get("url") or ""), str(config.get("secret") or "")
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise InvalidInput(f"webhook integration `{key}` needs an http:// or https:// `url`")
+    if len(secret) < _MIN_SECRET:
+        raise InvalidInput(
+            f"webhook integration `{key}` needs a signing `secret` of at least "
+            f"{_MIN_SECRET} characters"
+        )
+    return {"url": url, "secret": secret}

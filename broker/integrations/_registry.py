@@ -1,0 +1,107 @@
+"""Picks the provisioner for a request by the `type` of the integration its target is in."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import Any
+
+from broker._backoff import RetryPolicy
+from broker._lookup import target_of
+from broker.integrations._config import MANUAL, WEBHOOK, read_config
+from broker.integrations._manual import ManualIntegration
+from broker.integrations._webhook import WEBHOOK_RETRY, IntegrationFailed, WebhookIntegration
+from broker.notify import Notice
+from broker.services import Clock, GraphOnlyProvisioner, Provisioner, Services
+from graph import GraphStore, Node, UnknownNode
+
+
+class IntegrationProvisioner:
+    """The Services provisioner once integrations are configured: `manual` and `webhook`
+    integrations get their own; every other type (e.g. `postgresql`) the graph-only one.
+
+    The integration is read at each call, so a saved change applies at once, in every
+    process sharing the graph.
+    """
+
+    def __init__(
+        self,
+        store: GraphStore,
+        *,
+        clock: Clock = time.time,
+        retry: RetryPolicy = WEBHOOK_RETRY,
+        timeout: float = 10.0,
+        publish: Callable[[Notice], None] | None = None,
+    ) -> None:
+        self._store = store
+        self._clock = clock
+        self._publish = publish
+        self._retry = retry
+        self._timeout = timeout
+        self._graph_only = GraphOnlyProvisioner()
+
+    @classmethod
+    def for_services(cls, services: Services, **options: Any) -> IntegrationProvisioner:
+        """The provisioner for `services`: its graph, and its clock and notifier as they are
+        at each call (a server may swap the notifier after wiring)."""
+        return cls(
+            services.store,
+            clock=lambda: services.clock(),
+            publish=lambda notice: services.notifier.publish(notice),
+            **options,
+        )
+
+    def grant(self, request: Node) -> dict[str, str]:
+        return self.for_request(request).grant(request)
+
+    def revoke(self, request: Node) -> None:
+        self.for_request(request).revoke(request)
+
+    def graph_only(self, request: Node) -> bool:
+        """Whether `request`'s integration touches nothing outside the graph."""
+        try:
+            return self.integration_of(request) is None
+        except IntegrationFailed:
+            return False
+
+    def for_request(self, request: Node) -> Provisioner:
+        integration = self.integration_of(request)
+        if integration is None:
+            return self._graph_only
+        kind = str(integration.props.get("type", ""))
+        config = read_config(integration)
+        if kind == MANUAL:
+            return ManualIntegration(
+                self._store,
+                integration=integration.key,
+                fulfillers=[str(u) for u in config.get("fulfillers") or []],
+                clock=self._clock,
+                publish=self._publish,
+            )
+        return WebhookIntegration(
+            integration=integration.key,
+            url=str(config.get("url", "")),
+            secret=str(config.get("secret", "")),
+            retry=self._retry,
+            timeout=self._timeout,
+        )
+
+    def integration_of(self, request: Node) -> Node | None:
+        """The manual or webhook Integration `request` goes through; None for any other.
+
+        Raise IntegrationFailed when the target is gone: its integration is unknown then,
+        and silently skipping a real revoke would leave access behind."""
+        target = target_of(self._store, request)
+        key: str | None = target.key
+        if target.kind != "Integration":
+            try:
+                key = self._store.resource_context(target).integration
+            except UnknownNode:
+                raise IntegrationFailed(
+                    f"resource `{target.key}` of request `{request.key}` no longer exists, so "
+                    "its integration is unknown: revoke the access by hand, then mark it done"
+                ) from None
+        node = self._store.get_node("Integration", key) if key else None
+        if node is None or node.props.get("type") not in (MANUAL, WEBHOOK):
+            return None
+        return node

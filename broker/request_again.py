@@ -1,0 +1,73 @@
+"""Ask again for what a finished request asked: same resource, permissions and beneficiary."""
+
+from __future__ import annotations
+
+from broker._lookup import load_request, requester_of, target_of
+from broker._new_request import ask
+from broker.errors import Forbidden, NotFound, StateConflict
+from broker.request_access import ask_for
+from broker.services import Services
+from broker.states import RequestState
+from graph import Node, UnknownNode
+
+FINISHED = frozenset(
+    {
+        RequestState.EXPIRED,
+        RequestState.REVOKED,
+        RequestState.REJECTED,
+        RequestState.CANCELLED,
+        RequestState.TIMED_OUT,
+        RequestState.FAILED,
+    }
+)
+
+
+def request_again(
+    services: Services,
+    *,
+    requester: str,
+    previous: str,
+    duration_minutes: int | None = None,
+    justification: str | None = None,
+) -> Node:
+    """A new request, linked to `previous` by its `previous` prop, decided afresh.
+
+    Duration and justification default to the previous request's. Raises StateConflict
+    for a request still live, Forbidden when `requester` did not make `previous`, and
+    whatever `request_access` raises for the new request.
+    """
+    old = load_request(services.store, previous)
+    state = str(old.props["state"])
+    if state not in FINISHED:
+        raise StateConflict(
+            f"request `{previous}` is {state}, not finished: cancel it or wait for it to end "
+            "before asking again"
+        )
+    if requester_of(services.store, old).key != requester:
+        raise Forbidden(
+            f"request `{previous}` was made by someone else: only its requester may ask again"
+        )
+    beneficiary = str(old.props.get("beneficiary") or requester)
+    asked = ask(
+        services,
+        requester=requester,
+        permissions=[str(p) for p in old.props.get("permissions") or ()],
+        duration_minutes=(
+            int(old.props["duration_minutes"]) if duration_minutes is None else duration_minutes
+        ),
+        justification=(
+            str(old.props.get("justification", "")) if justification is None else justification
+        ),
+        trigger="portal",
+        beneficiary=beneficiary,
+        starts_at=None,
+    )
+    target_ref = target_of(services.store, old)
+    try:
+        target = services.store.resource_context(target_ref)
+    except UnknownNode as gone:
+        raise NotFound(
+            f"{target_ref.kind.lower()} `{target_ref.key}` of request `{previous}` no longer "
+            "exists: request something else"
+        ) from gone
+    return ask_for(services, asked, target, {"previous": previous})

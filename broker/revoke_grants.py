@@ -1,0 +1,97 @@
+"""Revoke many grants at once: everything one user holds, or everything on one resource."""
+
+from __future__ import annotations
+
+from broker._grants import RevokeFailed, end_grant, request_target
+from broker._lookup import beneficiary_of, load_user
+from broker.authorize import authorize
+from broker.errors import InvalidInput, NotFound, StateConflict
+from broker.services import Services
+from broker.states import RequestState
+from graph import Node
+
+_GRANTED = RequestState.GRANTED.value
+
+
+def revoke_grants(
+    services: Services,
+    *,
+    actor: str,
+    identity: str | None = None,
+    resource: str | None = None,
+    reason: str = "",
+) -> list[str]:
+    """Revoke every grant `identity` holds, or every grant on `resource`; returns the
+    requests revoked. Every grant is authorized before any is revoked, so a refusal changes
+    nothing. A grant that ended meanwhile is skipped; when an integration fails, the rest
+    are still revoked and RevokeFailed names the ones left."""
+    if (identity is None) == (resource is None):
+        raise InvalidInput("name either a user or a resource whose grants to revoke")
+    _require_exists(services, identity, resource)
+    grants = granted_to(services, identity) if identity else granted_on(services, resource or "")
+    user = load_user(services.store, actor)
+    for node in grants:
+        authorize(services, user=user, action="revoke", target=request_target(services.store, node))
+    return revoke_all(services, grants, actor=actor, reason=reason)
+
+
+def revoke_all(services: Services, grants: list[Node], *, actor: str, reason: str) -> list[str]:
+    """End each of `grants` (already authorized); raise RevokeFailed at the end if any failed."""
+    revoked, failed = end_all(services, grants, actor=actor, reason=reason)
+    if failed:
+        raise RevokeFailed(failure_message(revoked, failed))
+    return revoked
+
+
+def end_all(
+    services: Services, grants: list[Node], *, actor: str, reason: str
+) -> tuple[list[str], list[str]]:
+    """End each of `grants` (already authorized); returns the requests revoked and those
+    the integration failed to revoke. A grant that ended meanwhile is in neither."""
+    revoked: list[str] = []
+    failed: list[str] = []
+    for node in grants:
+        try:
+            end_grant(services, node, actor=actor, reason=reason)
+        except StateConflict:
+            continue  # expired or revoked by someone else meanwhile: nothing left to do
+        except RevokeFailed:
+            failed.append(node.key)
+            continue
+        revoked.append(node.key)
+    return revoked, failed
+
+
+def failure_message(revoked: list[str], failed: list[str]) -> str:
+    return (
+        f"revoked {len(revoked)} grant(s), but the integration failed for "
+        f"{', '.join(f'`{k}`' for k in failed)}: try again"
+    )
+
+
+def _require_exists(services: Services, identity: str | None, resource: str | None) -> None:
+    store = services.store
+    if identity is not None:
+        if store.get_node("User", identity) or store.get_node("ExternalUser", identity):
+            return
+        raise NotFound(f"no user `{identity}` exists: check the email")
+    if store.get_node("Resource", resource or "") or store.get_node("Integration", resource or ""):
+        return
+    raise NotFound(f"no resource or integration `{resource}` exists: check its name")
+
+
+def granted_to(services: Services, identity: str) -> list[Node]:
+    """The GRANTED requests whose access `identity` holds (asked by them or for them)."""
+    store = services.store
+    found = {
+        node.key: node
+        for field in ("requester", "beneficiary")
+        for node in store.find_nodes("AccessRequest", equals={"state": _GRANTED, field: identity})
+    }
+    return [found[k] for k in sorted(found) if beneficiary_of(store, found[k]).key == identity]
+
+
+def granted_on(services: Services, resource: str) -> list[Node]:
+    return services.store.find_nodes(
+        "AccessRequest", equals={"state": _GRANTED, "resource": resource}
+    )

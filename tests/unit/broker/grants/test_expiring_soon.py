@@ -1,0 +1,52 @@
+"""The grantee hears once, shortly before expiry, while time remains."""
+
+from __future__ import annotations
+
+from broker import Services
+from broker.demo import DEMO_GRANTEE
+from broker.extend_grant import extend_grant
+from broker.notify import Notice, NoticeKind
+from broker.notify_expiring_soon import notify_expiring_soon
+from tests.support.clock import ManualClock
+from tests.unit.broker.grants.conftest import add_lab, ask
+
+
+class _Recorder:
+    def __init__(self) -> None:
+        self.notices: list[Notice] = []
+
+    def publish(self, notice: Notice) -> None:
+        self.notices.append(notice)
+
+    def close(self) -> None:
+        return None
+
+    def warned(self) -> list[str]:
+        return [n.request for n in self.notices if n.kind is NoticeKind.EXPIRING_SOON]
+
+
+def test_one_warning_per_expiry_within_the_lead_time_and_none_after_expiry(
+    services: Services, clock: ManualClock
+) -> None:
+    add_lab(services)
+    recorder = _Recorder()
+    services.notifier = recorder
+    key = ask(services, minutes=60).key
+    short = ask(services, minutes=10).key
+    assert notify_expiring_soon(services, lead_minutes=15) == 0, "a short grant is not warned"
+
+    clock.advance(44 * 60)
+    assert notify_expiring_soon(services, lead_minutes=15) == 0, "16 minutes remain"
+    clock.advance(60)
+    assert notify_expiring_soon(services, lead_minutes=15) == 1
+    assert notify_expiring_soon(services, lead_minutes=15) == 0, "only once"
+    assert recorder.warned() == [key]
+    assert short not in recorder.warned()
+    (notice,) = [n for n in recorder.notices if n.kind is NoticeKind.EXPIRING_SOON]
+    assert notice.requester == DEMO_GRANTEE and notice.details["expires_at"]
+
+    extend_grant(services, actor=DEMO_GRANTEE, request=key, minutes=30)
+    clock.advance(31 * 60)
+    assert notify_expiring_soon(services, lead_minutes=15) == 1, "the new expiry is warned"
+    clock.advance(60 * 60)
+    assert notify_expiring_soon(services, lead_minutes=15) == 0, "no time remains"
