@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
@@ -10,12 +11,28 @@ from typing import Any
 from broker import audit
 from broker._lookup import beneficiary_of, load_request, target_of
 from broker._transitions import Move, move_through, request_event, transition
-from broker.errors import DomainError
+from broker.errors import DomainError, StateConflict
 from broker.notify import NoticeKind, announce
 from broker.secrets import seal
 from broker.services import GrantDeferred, Services
 from broker.states import RequestState
-from graph import DeleteEdge, GraphStore, Node, NodeRef, UpsertEdge, UpsertNode, WriteOp
+from graph import (
+    ConflictError,
+    DeleteEdge,
+    GraphStore,
+    Node,
+    NodeRef,
+    SetProps,
+    UnknownNode,
+    UpsertEdge,
+    UpsertNode,
+    WriteOp,
+)
+
+_log = logging.getLogger(__name__)
+
+# A beneficiary's props may change while a grant is written (a directory sync): read again.
+_ATTEMPTS = 3
 
 
 class GrantFailed(DomainError):
@@ -81,11 +98,46 @@ def record_grant(
 ) -> Node:
     """GRANTING -> GRANTED with the Grant node, the HAS_ACCESS edge and the sealed access
     `details`, in one write (after `before`, traced by `opening` first). `expires_at` counts
-    from now. Raises StateConflict when the request is no longer GRANTING."""
+    from now. Raises StateConflict when the request is no longer GRANTING.
+
+    The same write compares-and-sets the beneficiary's `disabled`: a beneficiary disabled
+    or removed while the access was being provisioned ends the request FAILED instead (with
+    `before` still applied), the integration is asked to revoke, and GrantFailed is raised.
+    """
+    store = services.store
+    identity = identity or beneficiary_of(store, node)
+    for _ in range(_ATTEMPTS):
+        still = _entitled(store, identity)
+        if still is None:
+            break
+        try:
+            return _write_grant(
+                services, node, identity, still, details, actor, before=before, opening=opening
+            )
+        except StateConflict as lost:
+            cause = lost.__cause__
+            if not (isinstance(cause, ConflictError) and cause.ref == identity):
+                raise
+        except UnknownNode as gone:
+            if gone.ref != identity:
+                raise
+    raise _fail_for_beneficiary(services, node, identity, actor, before=before, opening=opening)
+
+
+def _write_grant(
+    services: Services,
+    node: Node,
+    identity: NodeRef,
+    still: SetProps,
+    details: Mapping[str, str],
+    actor: str,
+    *,
+    before: Sequence[WriteOp],
+    opening: Sequence[audit.Entry],
+) -> Node:
     store, request = services.store, node.key
     granted_at = services.clock()
     expires_at = granted_at + int(node.props["duration_minutes"]) * 60
-    identity = identity or beneficiary_of(store, node)
     props: dict[str, Any] = {"granted_at": granted_at, "expires_at": expires_at}
     if details:
         props["details"] = seal(json.dumps(dict(details), sort_keys=True))
@@ -99,21 +151,71 @@ def record_grant(
         expires_at=expires_at,
         details=sorted(details),  # the names only: the values are secrets
     )
+    ops = grant_ops(
+        node, identity, granted_at=granted_at, expires_at=expires_at, target=target_of(store, node)
+    )
     move_through(
         store,
         request,
         [Move(RequestState.GRANTING, RequestState.GRANTED, props, event)],
         before=before,
         opening=opening,
-        also=grant_ops(
-            node,
-            identity,
-            granted_at=granted_at,
-            expires_at=expires_at,
-            target=target_of(store, node),
-        ),
+        also=[still, *ops],
     )
     return Node(node.kind, request, {**node.props, **props, "state": RequestState.GRANTED.value})
+
+
+def _entitled(store: GraphStore, identity: NodeRef) -> SetProps | None:
+    """A compare-and-set that holds while `identity` stays as found, enabled; None when it
+    is disabled or gone now."""
+    found = store.get_node(identity.kind, identity.key)
+    if found is None or found.props.get("disabled"):
+        return None
+    return SetProps(identity.kind, identity.key, {}, {"disabled": found.props.get("disabled")})
+
+
+def _fail_for_beneficiary(
+    services: Services,
+    node: Node,
+    identity: NodeRef,
+    actor: str,
+    *,
+    before: Sequence[WriteOp],
+    opening: Sequence[audit.Entry],
+) -> GrantFailed:
+    """GRANTING -> FAILED because the beneficiary lost their standing meanwhile; whatever
+    the integration gave is revoked (revokes are idempotent) so no access is left behind."""
+    store, request = services.store, node.key
+    now = services.clock()
+    reason = (
+        f"beneficiary `{identity.key}` was disabled or removed while the access was being "
+        "granted, so it was not granted"
+    )
+    event = request_event(node, "grant.failed", at=now, actor=actor, error=reason)
+    move_through(
+        store,
+        request,
+        [
+            Move(
+                RequestState.GRANTING,
+                RequestState.FAILED,
+                {"ended_at": now, "reason": reason},
+                event,
+            )
+        ],
+        before=before,
+        opening=opening,
+    )
+    failed = load_request(store, request)
+    try:
+        services.provisioner.revoke(failed)
+    except Exception as failure:
+        _log.error("could not revoke failed request %s: %s", request, failure)
+    announce(services, NoticeKind.FAILED, failed, actor=actor, reason=reason)
+    return GrantFailed(
+        f"request `{request}` failed: {reason}; the integration was asked to take back "
+        "anything given, and the request can be asked again for someone enabled"
+    )
 
 
 def announce_granted(services: Services, granted: Node) -> None:

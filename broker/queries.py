@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from broker._lookup import require_allowed
-from broker.approve_request import check_can_decide
+from broker.approve_request import approvals, check_can_decide
 from broker.errors import DomainError
 from broker.services import Services
 from broker.states import RequestState
@@ -33,15 +33,22 @@ def active_grants(services: Services, *, viewer: str, everyone: bool = False) ->
 
 
 def pending_approvals(services: Services, *, approver: str) -> list[Node]:
-    """Pending requests `approver` may decide (never their own)."""
+    """Pending requests awaiting `approver`'s review now, oldest first.
+
+    Only requests whose current step (or escalation tier, once escalated) counts
+    `approver` in, never one they asked for or would receive, nor one they approved
+    already (an all-of step waiting for others, or an earlier step).
+    """
     pending = services.store.find_nodes(
         "AccessRequest", equals={"state": RequestState.PENDING.value}
     )
     mine = []
     for node in pending:
+        if approver in approvals(services.store, node):
+            continue
         try:
             check_can_decide(services, approver=approver, request=node.key)
         except DomainError:
             continue
         mine.append(node)
-    return mine
+    return sorted(mine, key=lambda n: (float(n.props.get("created_at") or 0), n.key))

@@ -33,7 +33,7 @@ _NEO4J_SCHEMES = ("neo4j", "neo4j+s", "neo4j+ssc", "bolt", "bolt+s", "bolt+ssc")
 def open_store(url: str, *, run_migrations: bool = True) -> GraphStore:
     """Open the backend a graph URL names.
 
-    `embedded:PATH` is the networkx + SQLite graph in the file PATH;
+    `embedded:PATH` is the in-memory + SQLite graph in the file PATH;
     `neo4j://[user:password@]host:port` (or bolt://, +s, +ssc) is a Neo4j server.
     Forward migrations (graph.migrations) run before it is returned, unless
     `run_migrations` is false (repair tools only: the graph may be older or newer).

@@ -181,13 +181,13 @@ def _requestors(flow: AccessFlow) -> tuple[str, str]:
 
 def _beneficiary(flow: AccessFlow) -> str:
     """On whose behalf the flow lets people ask: themselves, named users, their reports."""
-    allowed = ["context.for_self"] if flow.for_self else []
+    allowed = ["!(context has beneficiary)"] if flow.for_self else []
     users = tuple(dict.fromkeys(flow.on_behalf_users))
     if users:
         named = ", ".join(cedar_entity("User", key) for key in users)
         allowed.append(f"(context has beneficiary && [{named}].contains(context.beneficiary))")
     if flow.on_behalf_reports:
-        allowed.append("context.beneficiary_report")
+        allowed.append("(context has beneficiary_report && context.beneficiary_report)")
     return allowed[0] if len(allowed) == 1 else "(" + " || ".join(allowed) + ")"
 
 

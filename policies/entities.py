@@ -133,11 +133,11 @@ def cedar_request(request: DecisionRequest) -> dict[str, Any]:
         "permissions": sorted(set(ctx.permissions)),
         "duration_minutes": ctx.duration_minutes,
         "justification": ctx.justification.strip(),
-        "for_self": ctx.beneficiary is None,
-        "beneficiary_report": ctx.beneficiary_report,
     }
-    if ctx.beneficiary is not None:
+    if ctx.beneficiary is not None:  # for oneself, the common case, sends neither: each
+        # context attribute costs Cedar about as much as evaluating a policy
         context["beneficiary"] = {"__entity": _uid("User", ctx.beneficiary)}
+        context["beneficiary_report"] = ctx.beneficiary_report
     return {
         "principal": _uid(request.principal.kind, request.principal.key),
         "action": {"type": "Action", "id": "request"},

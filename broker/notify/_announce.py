@@ -32,13 +32,16 @@ def announce(
     """
     try:
         approvers: tuple[str, ...] = ()
-        if kind is NoticeKind.REQUEST_CREATED:
+        if kind is NoticeKind.REQUEST_CREATED or _ended_undecided(kind, node):
             approvers = _approvers(services.store, node, flow)
         admins = _admins(services.store) if to_admins else ()
+        requester = str(node.props.get("requester", ""))
+        beneficiary = str(node.props.get("beneficiary") or "")
         notice = Notice(
             kind=kind,
             request=node.key,
-            requester=str(node.props.get("requester", "")),
+            requester=requester,
+            beneficiary="" if beneficiary == requester else beneficiary,
             resource=str(node.props.get("resource", "")),
             state=str(node.props.get("state", "")),
             at=services.clock(),
@@ -52,6 +55,13 @@ def announce(
         _log.error(
             "could not notify %s for request %s: %s", kind.value, node.key, type(failure).__name__
         )
+
+
+def _ended_undecided(kind: NoticeKind, node: Node) -> bool:
+    """Whether `node` ended while its approvers were still asked to review it (a request
+    cancelled after its approval, waiting for its start, needed nobody any more)."""
+    ended = kind in (NoticeKind.CANCELLED, NoticeKind.TIMED_OUT)
+    return ended and not node.props.get("decided_at")
 
 
 def _approvers(store: GraphStore, node: Node, flow: AccessFlow | None) -> tuple[str, ...]:

@@ -27,13 +27,16 @@ class NoticeKind(StrEnum):
 
 @dataclass(frozen=True, kw_only=True)
 class Notice:
-    """A request changed state; `approvers` is filled for a request awaiting review, `admins`
-    when administrators must act (a revoke that keeps failing)."""
+    """A request changed state; `approvers` is filled for a request awaiting review (or no
+    longer awaiting it: cancelled, timed out), `admins` when administrators must act (a
+    revoke that keeps failing). `beneficiary` is set when the access is for someone other
+    than the requester: notices about the access itself go to them."""
 
     kind: NoticeKind
     request: str
     requester: str
     resource: str
+    beneficiary: str = ""
     state: str
     at: float
     actor: str = ""
@@ -51,6 +54,7 @@ class Notice:
             "request": {
                 "id": self.request,
                 "requester": self.requester,
+                "beneficiary": self.beneficiary or self.requester,
                 "resource": self.resource,
                 "state": self.state,
             },

@@ -29,7 +29,19 @@ _TO_REQUESTER = {
     NoticeKind.EXTENDED: "was extended",
     NoticeKind.EXPIRING_SOON: "expires soon",
     NoticeKind.TIMED_OUT: "timed out undecided",
+    NoticeKind.CANCELLED: "was cancelled",
 }
+
+# Notices about the access itself: they reach whoever holds it.
+_TO_BENEFICIARY = frozenset(
+    {
+        NoticeKind.GRANTED,
+        NoticeKind.EXPIRING_SOON,
+        NoticeKind.EXPIRED,
+        NoticeKind.REVOKED,
+        NoticeKind.EXTENDED,
+    }
+)
 
 
 class Notifier:
@@ -75,7 +87,9 @@ class Notifier:
                 )
 
     def messages(self, notice: Notice) -> list[EmailMessage]:
-        """The emails a notice causes: approvers for a new request, else the requester."""
+        """The emails a notice causes: approvers for a new request (or one that no longer
+        needs them), fulfillers for a task, admins for a failing revoke, else the outcome
+        for the requester or the beneficiary."""
         if notice.kind is NoticeKind.REQUEST_CREATED:
             return [
                 self._message(
@@ -92,12 +106,13 @@ class Notifier:
         if notice.kind is NoticeKind.TASK_OPENED:
             return [self._task_message(notice, to) for to in notice.assignees]
         if notice.admins:
+            holder = notice.beneficiary or notice.requester
             return [
                 self._message(
                     to=admin,
                     subject=f"Action needed: revoking access to {notice.resource} fails",
                     body=(
-                        f"Keyturn could not revoke {notice.requester}'s access to "
+                        f"Keyturn could not revoke {holder}'s access to "
                         f"{notice.resource} (request {notice.request}) after "
                         f"{notice.details.get('failures')} attempts and keeps retrying.\n"
                         f"Last error: {notice.details.get('error')}\n"
@@ -106,21 +121,59 @@ class Notifier:
                 )
                 for admin in notice.admins
             ]
+        mails = [self._no_longer_needed(notice, to) for to in notice.approvers]
+        return mails + self._outcome_messages(notice)
+
+    def _outcome_messages(self, notice: Notice) -> list[EmailMessage]:
+        """The outcome mails: notices about the access itself go to its beneficiary, and
+        the requester (when someone else) hears that it was granted as the one who asked.
+        A cancel reaches the requester only when someone else cancelled."""
         what = _TO_REQUESTER.get(notice.kind)
         if what is None:
             return []
-        lines = [f"Your request for {notice.resource} {what}."]
-        lines += [
+        if notice.kind is NoticeKind.CANCELLED and notice.actor == notice.requester:
+            return []
+        subject = f"Access to {notice.resource} {what}"
+        details = [
             f"{k.replace('_', ' ').capitalize()}: {v}" for k, v in notice.details.items() if v
         ]
-        lines.append(f"Details: {self.link(notice.request)}")
-        return [
-            self._message(
-                to=notice.requester,
-                subject=f"Access to {notice.resource} {what}",
-                body="\n".join(lines) + "\n",
-            )
+        link = f"Details: {self.link(notice.request)}"
+        if not notice.beneficiary or notice.kind not in _TO_BENEFICIARY:
+            lines = [f"Your request for {notice.resource} {what}.", *details, link]
+            if notice.beneficiary:
+                lines.insert(1, f"You asked for it for {notice.beneficiary}.")
+            return [self._message(to=notice.requester, subject=subject, body=_text(lines))]
+        theirs = [
+            f"Your access to {notice.resource} {what}.",
+            f"{notice.requester} asked for it for you.",
+            *details,
+            link,
         ]
+        mails = [self._message(to=notice.beneficiary, subject=subject, body=_text(theirs))]
+        if notice.kind is NoticeKind.GRANTED:
+            asked = [
+                f"Your request for {notice.resource} {what}: {notice.beneficiary} has it now.",
+                *details,
+                link,
+            ]
+            mails.append(self._message(to=notice.requester, subject=subject, body=_text(asked)))
+        return mails
+
+    def _no_longer_needed(self, notice: Notice, to: str) -> EmailMessage:
+        """Tell an approver a request they were asked to review ended without them."""
+        why = (
+            f"was cancelled by {notice.actor}"
+            if notice.kind is NoticeKind.CANCELLED
+            else "timed out undecided"
+        )
+        return self._message(
+            to=to,
+            subject=f"No review needed: {notice.requester} -> {notice.resource}",
+            body=(
+                f"{notice.requester}'s request for {notice.resource} {why}, so it no longer "
+                f"needs your review.\nDetails: {self.link(notice.request)}\n"
+            ),
+        )
 
     def _task_message(self, notice: Notice, to: str) -> EmailMessage:
         action = str(notice.details.get("action", "grant"))
@@ -184,6 +237,10 @@ class NotifyConfig:
             sender=self.sender,
             retry=retry,
         )
+
+
+def _text(lines: Sequence[str]) -> str:
+    return "\n".join(lines) + "\n"
 
 
 def _webhooks(text: str) -> tuple[Webhook, ...]:

@@ -1,4 +1,5 @@
-"""The embedded graph backend: networkx in memory, durable in SQLite, one process."""
+"""The embedded graph backend: in memory (networkx for auditors' Cypher), durable in SQLite,
+one process."""
 
 from __future__ import annotations
 

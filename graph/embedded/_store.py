@@ -1,4 +1,4 @@
-"""EmbeddedStore: the GraphStore protocol over a networkx graph made durable by SQLite."""
+"""EmbeddedStore: the GraphStore protocol over an in-memory graph made durable by SQLite."""
 
 from __future__ import annotations
 
@@ -37,7 +37,7 @@ from graph.validate import check_ops
 
 
 class EmbeddedStore:
-    """The access graph in one process: networkx in memory, every change committed to
+    """The access graph in one process: held in memory, every change committed to
     the SQLite file at `path` before it shows in memory.
 
     One lock guards every read and write, so a compare-and-set is atomic across threads;

@@ -7,9 +7,11 @@ from typing import Any, TypeVar
 
 from neo4j import (
     READ_ACCESS,
+    WRITE_ACCESS,
     GraphDatabase,
     ManagedTransaction,
     NotificationMinimumSeverity,
+    Result,
     RoutingControl,
     Session,
 )
@@ -272,12 +274,24 @@ class Neo4jStore:
 
     # --- helpers ---------------------------------------------------------------------------
 
-    def _session(self) -> Session:
-        return self._driver.session(bookmark_manager=self._driver.execute_query_bookmark_manager)
+    def _session(self, mode: str = WRITE_ACCESS) -> Session:
+        return self._driver.session(
+            default_access_mode=mode,
+            bookmark_manager=self._driver.execute_query_bookmark_manager,
+        )
 
     def _read(self, query: str, **params: Any) -> list[Mapping[str, Any]]:
-        with self._session() as session:
-            return session.execute_read(_fetch, query, params)
+        """One query in an auto-commit transaction: a single round trip, and half the
+        server's work of an explicit one; a transient failure runs it again in a managed
+        transaction, which retries as the driver does."""
+        try:
+            with self._session(READ_ACCESS) as session:
+                return _fetch(session.run(query, params))
+        except (Neo4jError, DriverError) as exc:
+            if not exc.is_retryable():
+                raise
+        with self._session(READ_ACCESS) as session:
+            return session.execute_read(lambda tx: _fetch(tx.run(query, params)))
 
     def _read_one(self, query: str, **params: Any) -> Mapping[str, Any] | None:
         records = self._read(query, **params)
@@ -312,11 +326,10 @@ def _declared(*refs: NodeRef) -> None:
             raise UnknownNode(ref)
 
 
-def _fetch(tx: ManagedTransaction, query: str, params: dict[str, Any]) -> list[Mapping[str, Any]]:
+def _fetch(result: Result) -> list[Mapping[str, Any]]:
     # The store's queries return plain values only (properties(), never nodes), so the
     # records need none of `Record.data()`'s recursive conversion: half the client's time
     # on a result of thousands of rows.
-    result = tx.run(query, params)
     keys = result.keys()
     return [dict(zip(keys, record.values(), strict=True)) for record in result]
 

@@ -9,7 +9,7 @@ import pytest
 from graph import DeleteNode, NodeRef, SetProps, UpsertEdge, UpsertNode, WriteOp
 from graph.model import NODE_KINDS
 from graph.neo4j import _cypher
-from graph.neo4j._write import batches
+from graph.neo4j._write import batches, one_statement
 
 ALICE = NodeRef("User", "alice")
 
@@ -156,3 +156,34 @@ def test_resource_context_collects_ancestors_then_bundles_covering_any_of_them()
         "OPTIONAL MATCH (t)<-[:`COVERS`*]-(b:`Bundle`)\n"
         "RETURN properties(r) AS props, ancestors, collect(DISTINCT b.key) AS bundles"
     )
+
+
+def test_a_write_of_several_batches_is_one_statement_of_subqueries_in_order() -> None:
+    """One round trip per write: each batch a CALL subquery, its rows collected in one of
+    its own so the statement always yields one row."""
+    ops: list[WriteOp] = [
+        UpsertNode("User", "alice", {"email": "a@corp.example"}),
+        SetProps("User", "alice", {"name": "Alice"}, expect={"name": None}),
+        DeleteNode("Group", "old"),
+    ]
+
+    query, params, _ = one_statement(ops)
+
+    assert query == (
+        "CALL {\n"
+        "CALL {\n" + _cypher.upsert_nodes("User", "rows0") + "\n}\n"
+        "RETURN collect(i) AS r0\n"
+        "}\n"
+        "CALL {\n"
+        "CALL {\n" + _cypher.set_props("User", "rows1") + "\n}\n"
+        "RETURN collect([i, before]) AS r1\n"
+        "}\n"
+        "CALL {\n" + _cypher.delete_nodes("Group", "rows2") + "\n}\n"
+        "RETURN r0, r1"
+    )
+    assert _cypher.delete_nodes("Group", "rows2").startswith("UNWIND $rows2 AS row\n")
+    assert params == {
+        "rows0": [{"i": 0, "key": "alice", "props": {"email": "a@corp.example"}}],
+        "rows1": [{"i": 1, "key": "alice", "props": {"name": "Alice"}}],
+        "rows2": [{"i": 2, "key": "old"}],
+    }

@@ -44,7 +44,7 @@ def test_a_flow_compiles_to_the_documented_cedar_text() -> None:
         '  action == Action::"request",\n'
         '  resource in Integration::"pg-prod"\n'
         ") when {\n"
-        "  context.for_self &&\n"
+        "  !(context has beneficiary) &&\n"
         '  context.trigger == "portal" &&\n'
         "  !context.permissions.isEmpty() &&\n"
         '  ["read"].containsAll(context.permissions) &&\n'

@@ -78,8 +78,6 @@ def test_the_context_is_sent_with_the_justification_trimmed() -> None:
             "permissions": ["read", "write"],
             "duration_minutes": 45,
             "justification": "on call",
-            "for_self": True,
-            "beneficiary_report": False,
         },
     }
 
@@ -92,7 +90,6 @@ def test_a_request_on_behalf_sends_the_beneficiary_and_whether_they_report_to_th
         "portal", ("read",), 30, beneficiary="alice@corp.com", beneficiary_report=True
     )
     sent = cedar_request(DecisionRequest(boss, LEDGER, context))["context"]
-    assert sent["for_self"] is False
     assert sent["beneficiary"] == {"__entity": {"type": "User", "id": "alice@corp.com"}}
     assert sent["beneficiary_report"] is True
 
@@ -156,8 +153,9 @@ def test_the_fast_authorize_call_answers_exactly_as_cedarpys_public_one() -> Non
     """`authorize` skips cedarpy's wrapper; it must not change a single answer."""
     policies = cedarpy.PolicySet.from_str(
         '@id("a")\npermit (principal, action, resource in Integration::"pg-prod") when '
-        '{ context.for_self && context.justification != "" };\n'
-        '@id("b")\nforbid (principal, action, resource) when { context.beneficiary_report };'
+        '{ !(context has beneficiary) && context.justification != "" };\n'
+        '@id("b")\nforbid (principal, action, resource) when '
+        "{ context has beneficiary_report && context.beneficiary_report };"
     )
     alice = Principal("alice@corp.com", "alice@corp.com")
     requests = [

@@ -64,8 +64,9 @@ def test_a_flow_for_ones_reports_allows_direct_reports_only() -> None:
 def test_on_behalf_options_compile_to_one_condition() -> None:
     flow = replace(BASE, on_behalf_users=("a@x", "b@x"), on_behalf_reports=True)
     assert (
-        '(context.for_self || (context has beneficiary && [User::"a@x", User::"b@x"]'
-        ".contains(context.beneficiary)) || context.beneficiary_report)"
+        '(!(context has beneficiary) || (context has beneficiary && [User::"a@x", User::"b@x"]'
+        ".contains(context.beneficiary)) || "
+        "(context has beneficiary_report && context.beneficiary_report))"
     ) in compile_flow(flow).text
 
 
