@@ -56,6 +56,7 @@ class Merged:
     policy_flow: Mapping[str, str]
     zones: tuple[str, ...] = ()  # every time zone the policies read
     groups: frozenset[str] | None = frozenset()  # every group they mention; None: unknown
+    reads_justification: bool = True  # else the context need not carry it
 
 
 _EMPTY = Merged((), cedarpy.PolicySet.from_str(""), (), MappingProxyType({}))
@@ -180,4 +181,5 @@ def _merge(parts: tuple[Slice, ...]) -> Merged:
     groups: frozenset[str] | None = None
     if all(e.groups is not None for e in ordered):
         groups = frozenset(g for e in ordered for g in e.groups or ())
-    return Merged(parts, policies, policy_ids, flow_of, zones, groups)
+    reads = any("context.justification" in e.text for e in ordered)
+    return Merged(parts, policies, policy_ids, flow_of, zones, groups, reads)

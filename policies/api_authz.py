@@ -120,9 +120,7 @@ class Target:
         approver_groups: frozenset[str] = frozenset(),
         beneficiary: str | None = None,
     ) -> Target:
-        return cls(
-            "AccessRequest", key, requester, flow, approvers, approver_groups, beneficiary
-        )
+        return cls("AccessRequest", key, requester, flow, approvers, approver_groups, beneficiary)
 
 
 @dataclass(frozen=True)

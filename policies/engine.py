@@ -276,7 +276,12 @@ def _decide_together(
         entities = entities_handle(requests[0].principal, texts, groups)
         for indexes in by_merged.values():
             merged = pairs[indexes[0]][1]
-            results = authorize([requests[i] for i in indexes], merged.policies, entities)
+            results = authorize(
+                [requests[i] for i in indexes],
+                merged.policies,
+                entities,
+                justification=merged.reads_justification,
+            )
             for i, result in zip(indexes, results, strict=True):
                 decisions[i] = _conclude(state, requests[i], result, merged)
     except (ValueError, UnicodeError):
@@ -299,7 +304,9 @@ def _shared_fragments(requests: list[DecisionRequest]) -> list[Fragment] | None:
 def _decide_alone(state: _Snapshot, request: DecisionRequest, merged: Merged) -> Decision:
     try:
         entities = request_entities(request, _zones(merged, request), merged.groups)
-        result = authorize([request], merged.policies, entities)[0]
+        result = authorize(
+            [request], merged.policies, entities, justification=merged.reads_justification
+        )[0]
     except (ValueError, UnicodeError) as exc:
         return _unevaluated(request, str(exc))
     return _conclude(state, request, result, merged)

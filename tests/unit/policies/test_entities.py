@@ -201,3 +201,11 @@ def test_the_principal_entity_text_is_the_json_of_its_entity() -> None:
         "attrs": {"email": "é@x", "manager": {"__entity": {"type": "User", "id": "boss"}}},
         "parents": [{"type": "Group", "id": "g\n1"}, {"type": "Group", "id": "g0"}],
     }
+
+
+def test_the_justification_is_left_out_only_when_asked() -> None:
+    request = DecisionRequest(
+        Principal("a", "a"), LEDGER, RequestContext("portal", ("read",), 5, "why")
+    )
+    assert cedar_request(request)["context"]["justification"] == "why"
+    assert "justification" not in cedar_request(request, justification=False)["context"]

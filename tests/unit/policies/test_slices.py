@@ -140,3 +140,16 @@ def test_decisions_during_flow_changes_see_either_the_old_or_the_new_flow() -> N
         )
         decided += 1
     writer.join()
+
+
+def test_a_merged_set_knows_whether_any_policy_reads_the_justification() -> None:
+    plain = AccessFlow(key="p", name="P", everyone=True, resources=("r",))
+    asking = replace(plain, key="j", resources=("s",), justification_required=True)
+    engine = PolicyEngine([plain, asking])
+    state = engine._state
+    r, s = Resource("r"), Resource("s")
+    assert not state.merged.get(state.index.keys_for(r)).reads_justification
+    assert state.merged.get(state.index.keys_for(s)).reads_justification
+    ask = RequestContext("portal", ("read",), 5, "")
+    assert engine.decide(DecisionRequest(Principal("a", "a"), r, ask)).allowed
+    assert not engine.decide(DecisionRequest(Principal("a", "a"), s, ask)).allowed
