@@ -6,6 +6,7 @@ Graph errors become domain errors here, so the transport shows their message as 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 
@@ -103,14 +104,40 @@ def raw_query(
     """An auditor's read-only Cypher; writes and over-long queries are refused unrun."""
     _may_query(services, viewer)
     given = _object(params)
+    named = sorted(name for name in HIDDEN_PROPS if _names(cypher, given, name))
+    if named:
+        raise RawQueryRefused(
+            f"the query reads `{named[0]}`, which holds a secret (hashed or sealed): "
+            "leave it out; nodes come back without it"
+        )
     if not 1 <= row_cap <= MAX_RAW_ROWS:
         raise RawQueryRefused(f"row cap `{row_cap}` is outside 1..{MAX_RAW_ROWS}: pick one inside")
     try:
-        return services.store.run_read_query(cypher, given, row_cap=row_cap)
+        result = services.store.run_read_query(cypher, given, row_cap=row_cap)
     except QueryRefused as refused:
         raise RawQueryRefused(str(refused)) from refused
     except QueryFailed as failed:
         raise RawQueryFailed(str(failed)) from failed
+    rows = tuple(tuple(_without_secrets(value) for value in row) for row in result.rows)
+    return QueryResult(result.columns, rows, result.truncated)
+
+
+def _names(cypher: str, params: dict[str, Any], name: str) -> bool:
+    """Whether the query text or a parameter value names property `name`."""
+    word = re.compile(rf"\b{name}\b", re.IGNORECASE)
+    return bool(word.search(cypher)) or any(
+        isinstance(v, str) and word.search(v) for v in params.values()
+    )
+
+
+def _without_secrets(value: Any) -> Any:
+    """`value` with hidden properties dropped from every map in it, however nested (a node
+    as `{"kind", "key", "props"}`, or `properties(n)`)."""
+    if isinstance(value, dict):
+        return {k: _without_secrets(v) for k, v in value.items() if k not in HIDDEN_PROPS}
+    if isinstance(value, list | tuple):
+        return [_without_secrets(v) for v in value]
+    return value
 
 
 def graph_node(services: Services, *, viewer: str, ref: NodeRef) -> Node:

@@ -12,9 +12,12 @@ from policies.api_authz import Target
 
 
 def my_requests(services: Services, *, user: str) -> list[Node]:
-    """Every request `user` made, newest first."""
-    found = services.store.find_nodes("AccessRequest", equals={"requester": user})
-    return sorted(found, key=lambda n: float(n.props["created_at"]), reverse=True)
+    """Every request `user` made or someone made on their behalf, newest first."""
+    store = services.store
+    found = {n.key: n for n in store.find_nodes("AccessRequest", equals={"requester": user})}
+    for node in store.find_nodes("AccessRequest", equals={"beneficiary": user}):
+        found.setdefault(node.key, node)
+    return sorted(found.values(), key=lambda n: float(n.props["created_at"]), reverse=True)
 
 
 def active_grants(services: Services, *, viewer: str, everyone: bool = False) -> list[Node]:
@@ -22,13 +25,16 @@ def active_grants(services: Services, *, viewer: str, everyone: bool = False) ->
 
     A grant past `expires_at` is not in force even before the scheduler has revoked it.
     """
-    equals: dict[str, object] = {"state": RequestState.GRANTED.value}
+    granted: dict[str, object] = {"state": RequestState.GRANTED.value}
     if everyone:
         require_allowed(services, viewer, "viewAllGrants", Target.api())
+        found = services.store.find_nodes("AccessRequest", equals=granted)
     else:
-        equals["requester"] = viewer
+        # The access the viewer holds: granted to them, whoever asked for it.
+        held = services.store.find_nodes("AccessRequest", equals={**granted, "beneficiary": viewer})
+        asked = services.store.find_nodes("AccessRequest", equals={**granted, "requester": viewer})
+        found = [*held, *(n for n in asked if not n.props.get("beneficiary"))]
     now = services.clock()
-    found = services.store.find_nodes("AccessRequest", equals=equals)
     return [n for n in found if float(n.props.get("expires_at") or 0) > now]
 
 

@@ -161,3 +161,18 @@ def test_raw_queries_read_and_refuse_writes_precisely(live: LiveKeyturn) -> None
     assert empty["message"] == "the query is empty: write a MATCH ... RETURN query"
     refused = live.grantee.error(RAW, cypher="MATCH (u:User) RETURN u.key")
     assert refused["extensions"]["code"] == "forbidden"
+
+
+def test_raw_queries_never_return_token_hashes_or_sealed_values(live: LiveKeyturn) -> None:
+    named = live.auditor.error(RAW, cypher="MATCH (t:ApiToken) RETURN t.token_hash AS h")
+    assert named["extensions"]["code"] == "query_refused"
+    assert named["message"].startswith("the query reads `token_hash`, which holds a secret")
+    by_param = live.auditor.error(
+        RAW, cypher="MATCH (t:ApiToken) RETURN t[$p] AS h", params={"p": "token_hash"}
+    )
+    assert by_param["extensions"]["code"] == "query_refused"
+    whole = live.auditor.data(RAW, cypher="MATCH (t:ApiToken) RETURN t AS token")["rawQuery"]
+    assert whole["rows"], "the e2e fixture issues API tokens"
+    for (token,) in whole["rows"]:
+        assert "owner" in token["props"]
+        assert "token_hash" not in token["props"]

@@ -10,6 +10,7 @@ import pytest
 from broker import AccessDenied, InvalidInput, NotFound, Services, approve_request, audit
 from broker._lookup import beneficiary_of
 from broker.demo import DEMO_APPROVER, DEMO_AUDITOR, DEMO_GRANTEE
+from broker.queries import active_grants, my_requests
 from broker.request_access import request_access
 from broker.start_scheduled import start_scheduled
 from graph import NodeRef
@@ -126,6 +127,25 @@ def test_a_request_on_behalf_of_a_report_gives_the_report_the_access(
     assert beneficiary_of(services.store, granted) == NodeRef("User", DEMO_GRANTEE)
     grant = services.store.get_node("Grant", granted.key)
     assert grant is not None and grant.props["identity"] == DEMO_GRANTEE
+
+
+def test_access_asked_on_someones_behalf_is_listed_as_theirs_not_the_askers(
+    services: Services,
+) -> None:
+    """Both see the request; only the beneficiary holds the grant."""
+    _for_reports(services)
+    granted = request_access(
+        services,
+        requester=DEMO_APPROVER,
+        resource=ORDERS,
+        permissions=["read"],
+        duration_minutes=20,
+        beneficiary=DEMO_GRANTEE,
+    )
+    for who in (DEMO_APPROVER, DEMO_GRANTEE):
+        assert [n.key for n in my_requests(services, user=who)] == [granted.key]
+    assert [n.key for n in active_grants(services, viewer=DEMO_GRANTEE)] == [granted.key]
+    assert active_grants(services, viewer=DEMO_APPROVER) == []
 
 
 def test_a_request_for_oneself_has_the_requester_as_beneficiary(services: Services) -> None:
