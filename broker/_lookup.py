@@ -58,6 +58,9 @@ def requester_of(store: GraphStore, request: Node) -> NodeRef:
 def beneficiary_of(store: GraphStore, request: Node) -> NodeRef:
     """Who gets the access `request` asks for: its `beneficiary`, else the requester."""
     key = request.props.get("beneficiary")
+    kind = request.props.get("beneficiary_kind")
+    if key and kind:
+        return NodeRef(str(kind), str(key))
     if not key or key == request.props.get("requester"):
         return requester_of(store, request)
     if store.get_node("User", str(key)) is not None:
@@ -67,6 +70,9 @@ def beneficiary_of(store: GraphStore, request: Node) -> NodeRef:
 
 def target_of(store: GraphStore, request: Node) -> NodeRef:
     """What `request` asks access to: a Resource, or an Integration as a whole."""
+    kind = request.props.get("target_kind")
+    if kind:
+        return NodeRef(str(kind), str(request.props["resource"]))
     for edge in store.edges("FOR", src=request.ref):
         return edge.dst
     return NodeRef("Resource", str(request.props["resource"]))

@@ -202,7 +202,9 @@ def prepare(
     props: dict[str, Any] = {
         "requester": asked.requester.node.key,
         "beneficiary": grantee.key,
+        "beneficiary_kind": grantee.kind,
         "resource": target.node.key,
+        "target_kind": target.node.kind,
         "flow": flow.key,
         "state": RequestState.PENDING.value,
         "permissions": list(asked.permissions),

@@ -112,6 +112,8 @@ NODE_KINDS: Mapping[str, NodeKind] = MappingProxyType(
                 ("requester", "resource", "state", "created_at"),
                 requester=str,  # who asked
                 beneficiary=str,  # who gets the access (the requester unless on behalf)
+                beneficiary_kind=str,  # User or ExternalUser: saves a read per revoke
+                target_kind=str,  # Resource, or Integration for a whole integration
                 resource=str,
                 flow=str,
                 state=str,

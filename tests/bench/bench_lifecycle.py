@@ -232,7 +232,10 @@ def _grant_batches(expires: dict[str, float], *, now: float) -> Iterator[list[Wr
 def _request(requester: str, expires_at: float, now: float) -> dict[str, Any]:
     return {
         "requester": requester,
+        "beneficiary": requester,
+        "beneficiary_kind": "User",
         "resource": RESOURCE,
+        "target_kind": "Resource",
         "flow": FLOW,
         "state": "GRANTED",
         "permissions": ["read"],
