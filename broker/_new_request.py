@@ -214,6 +214,9 @@ def prepare(
         "version": 1,
         **(extra or {}),
     }
+    integration = target.node.key if target.node.kind == "Integration" else target.integration
+    if integration is not None:
+        props["integration"] = integration
     if asked.starts_at is not None:
         props["starts_at"] = asked.starts_at
     if not flow.auto_approve:

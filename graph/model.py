@@ -114,6 +114,7 @@ NODE_KINDS: Mapping[str, NodeKind] = MappingProxyType(
                 beneficiary=str,  # who gets the access (the requester unless on behalf)
                 beneficiary_kind=str,  # User or ExternalUser: saves a read per revoke
                 target_kind=str,  # Resource, or Integration for a whole integration
+                integration=str,  # the target's integration: which provisioner grants it
                 resource=str,
                 flow=str,
                 state=str,

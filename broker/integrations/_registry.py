@@ -89,11 +89,14 @@ class IntegrationProvisioner:
     def integration_of(self, request: Node) -> Node | None:
         """The manual or webhook Integration `request` goes through; None for any other.
 
-        Raise IntegrationFailed when the target is gone: its integration is unknown then,
-        and silently skipping a real revoke would leave access behind."""
+        A request records its integration when made, so a grant or revoke reads no
+        ancestors; for an older request whose target is gone, raise IntegrationFailed: its
+        integration is unknown then, and silently skipping a real revoke would leave access
+        behind."""
+        recorded = request.props.get("integration")
         target = target_of(self._store, request)
-        key: str | None = target.key
-        if target.kind != "Integration":
+        key: str | None = str(recorded) if recorded else target.key
+        if not recorded and target.kind != "Integration":
             try:
                 key = self._store.resource_context(target).integration
             except UnknownNode:
