@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Run a throwaway Neo4j 5.26 for Keyturn's tests and for local development:
 #
-#   tests/neo4j/run.sh [--port N] [--password P]
+#   tests/neo4j/run.sh [--port N] [--password P] [--page-cache SIZE]
 #
 # --port 0 (the default) picks a free port; --password (8+ characters) turns on
-# authentication for user `neo4j`, without it there is none. Prints
+# authentication for user `neo4j`, without it there is none; --page-cache (e.g. 2g,
+# default 16m) sizes the cache that holds the store in memory. Prints
 # `NEO4J READY bolt://127.0.0.1:PORT` on stdout once Bolt accepts connections; logs go to
 # stderr. Stops on SIGTERM or Ctrl-C, and when stdin closes (unless stdin is /dev/null).
 # Data lives in a temporary directory, deleted on exit.

@@ -23,8 +23,9 @@ STOP_TIMEOUT = 30.0
 
 
 @contextmanager
-def running_neo4j(timeout: float = START_TIMEOUT) -> Iterator[str]:
+def running_neo4j(timeout: float = START_TIMEOUT, page_cache: str | None = None) -> Iterator[str]:
     """Start Neo4j on a free port with a random password; yield its `neo4j://` URL.
+    `page_cache` (e.g. "2g") replaces the launcher's small default, for large graphs.
 
     The launcher exits when its stdin closes, so it never outlives this process even when
     pytest is killed; on a normal exit it is sent SIGTERM (then SIGKILL if it hangs).
@@ -32,7 +33,8 @@ def running_neo4j(timeout: float = START_TIMEOUT) -> Iterator[str]:
     password = secrets.token_urlsafe(24)
     with tempfile.TemporaryFile() as log:  # a file, so a chatty build can never block on a pipe
         process = subprocess.Popen(
-            [str(RUN_SH), "--port", "0", "--password", password],
+            [str(RUN_SH), "--port", "0", "--password", password]
+            + (["--page-cache", page_cache] if page_cache else []),
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=log,

@@ -32,10 +32,11 @@ import org.neo4j.server.security.auth.FileUserRepository;
 /**
  * Runs a throwaway Neo4j (the in-process test harness) with Bolt on 127.0.0.1.
  *
- * <p>Usage: {@code Neo4jLauncher [--port N] [--password P] [--warm-up]}. Port 0 (the default)
- * picks a free port; a password turns authentication on for user {@code neo4j}, without one
- * there is no authentication; {@code --warm-up} runs some Cypher before reporting ready. Data
- * lives in a temporary directory that is deleted on exit.
+ * <p>Usage: {@code Neo4jLauncher [--port N] [--password P] [--page-cache SIZE] [--warm-up]}.
+ * Port 0 (the default) picks a free port; a password turns authentication on for user {@code
+ * neo4j}, without one there is no authentication; the page cache (e.g. {@code 2g}) defaults to
+ * 16 MiB, enough for tests, far too little for a large graph; {@code --warm-up} runs some Cypher
+ * before reporting ready. Data lives in a temporary directory that is deleted on exit.
  *
  * <p>Stdout carries exactly one line, {@code NEO4J READY bolt://127.0.0.1:PORT}, once Bolt
  * accepts connections; everything else goes to stderr. The process stops on SIGTERM/SIGINT and
@@ -44,6 +45,7 @@ import org.neo4j.server.security.auth.FileUserRepository;
 public final class Neo4jLauncher {
     private static final String HOST = "127.0.0.1";
     private static final int MIN_PASSWORD_LENGTH = 8; // Neo4j 5 refuses shorter ones
+    private static final String USAGE = "[--port N] [--password P] [--page-cache SIZE] [--warm-up]";
 
     private Neo4jLauncher() {}
 
@@ -51,6 +53,7 @@ public final class Neo4jLauncher {
         int port = 0;
         String password = null;
         boolean warmUp = false;
+        long pageCache = 16L * 1024 * 1024;
         for (int i = 0; i < args.length; i++) {
             String arg = args[i];
             if (arg.equals("--warm-up")) {
@@ -59,8 +62,10 @@ public final class Neo4jLauncher {
                 port = parsePort(args[++i]);
             } else if (arg.equals("--password") && i + 1 < args.length) {
                 password = args[++i];
+            } else if (arg.equals("--page-cache") && i + 1 < args.length) {
+                pageCache = parseSize(args[++i]);
             } else {
-                fail("unknown argument `" + arg + "`: use [--port N] [--password P] [--warm-up]");
+                fail("unknown argument `" + arg + "`: use " + USAGE);
             }
         }
         if (password != null && password.length() < MIN_PASSWORD_LENGTH) {
@@ -81,7 +86,7 @@ public final class Neo4jLauncher {
         if (password != null) {
             writeInitialPassword(data, password);
         }
-        Neo4j neo4j = builder(dir, data, port, password != null).build();
+        Neo4j neo4j = builder(dir, data, port, password != null, pageCache).build();
         running.set(neo4j);
         if (warmUp) {
             warmUp(neo4j);
@@ -109,19 +114,22 @@ public final class Neo4jLauncher {
         db.executeTransactionally("DROP CONSTRAINT warm");
     }
 
-    private static Neo4jBuilder builder(Path dir, Path data, int port, boolean auth) {
+    private static Neo4jBuilder builder(
+            Path dir, Path data, int port, boolean auth, long pageCache) {
         return Neo4jBuilders.newInProcessBuilder(dir)
                 .withConfig(GraphDatabaseSettings.data_directory, data)
                 .withDisabledServer() // no HTTP/HTTPS: Keyturn speaks Bolt only
                 .withConfig(BoltConnector.enabled, true)
                 .withConfig(BoltConnector.listen_address, new SocketAddress(HOST, port))
                 .withConfig(GraphDatabaseSettings.auth_enabled, auth)
-                // Small and quick: no preallocated 250 MB transaction logs, tiny page cache,
-                // nothing phoned home.
+                // Small and quick: no preallocated 250 MB transaction logs, nothing phoned home.
                 .withConfig(GraphDatabaseSettings.preallocate_logical_logs, false)
                 .withConfig(GraphDatabaseSettings.preallocate_store_files, false)
-                .withConfig(GraphDatabaseSettings.pagecache_memory, 16L * 1024 * 1024)
+                .withConfig(GraphDatabaseSettings.pagecache_memory, pageCache)
                 .withConfig(GraphDatabaseSettings.udc_enabled, false)
+                // The harness logs every query with all its parameters: slow for large
+                // batches, and the parameters may be secrets.
+                .withConfig(GraphDatabaseSettings.log_queries, GraphDatabaseSettings.LogQueryLevel.OFF)
                 // Stop in well under a second instead of waiting 5 s twice for Bolt threads.
                 .withConfig(BoltConnectorInternalSettings.enable_local_connector, false)
                 .withConfig(
@@ -224,6 +232,26 @@ public final class Neo4jLauncher {
             // reported below
         }
         fail("`" + value + "` is not a port: give 0-65535 (0 picks a free port)");
+        return -1; // unreachable
+    }
+
+    /** A size in bytes, with an optional k, m or g suffix (powers of 1024). */
+    private static long parseSize(String value) {
+        String digits = value.toLowerCase(java.util.Locale.ROOT);
+        int shift = 0;
+        if (!digits.isEmpty() && "kmg".indexOf(digits.charAt(digits.length() - 1)) >= 0) {
+            shift = 10 * (1 + "kmg".indexOf(digits.charAt(digits.length() - 1)));
+            digits = digits.substring(0, digits.length() - 1);
+        }
+        try {
+            long size = Long.parseLong(digits) << shift;
+            if (size >= 1L << 20) {
+                return size;
+            }
+        } catch (NumberFormatException e) {
+            // reported below
+        }
+        fail("`" + value + "` is not a page cache size: give at least 1m, e.g. 512m or 2g");
         return -1; // unreachable
     }
 
