@@ -19,7 +19,7 @@ from tests.contract._access_graph import (
     build,
     grant,
 )
-from tests.contract._graph import group, member_of, ref, resource, user
+from tests.contract._graph import group, integration, member_of, part_of, ref, resource, user
 
 
 def _access(
@@ -108,6 +108,41 @@ def test_an_access_says_how_it_is_held_and_its_path(store: GraphStore) -> None:
     assert by_resource[LEDGER].path == AccessPath(
         (ALICE, PAYMENTS, LEDGER), ("HAS_ACCESS", "PART_OF")
     )
+
+
+def test_a_resource_below_a_grant_by_several_routes_is_reached_once_by_the_canonical_one(
+    store: GraphStore,
+) -> None:
+    # top <- {b-db, a-db} <- shared <- deep; deep also hangs straight under a-db's child
+    # `mid`, one edge longer: the shortest route wins, then the one whose keys sort first.
+    top, a_db, b_db = ref("Integration", "top"), ref("Resource", "a-db"), ref("Resource", "b-db")
+    store.write(
+        [user("zoe"), integration("top")]
+        + [resource(k, tags=[]) for k in ("a-db", "b-db", "shared", "mid", "deep")]
+    )
+    store.write(
+        [
+            part_of("b-db", top),
+            part_of("a-db", top),
+            part_of("shared", b_db),
+            part_of("shared", a_db),
+            part_of("mid", a_db),
+            part_of("deep", ref("Resource", "shared")),
+            part_of("deep", ref("Resource", "mid")),
+            grant(ref("User", "zoe"), top, "gz", permissions=["read"], standing=True),
+        ]
+    )
+
+    parents = {a.resource.key: a.parents for a in store.effective_access(ref("User", "zoe"), NOW)}
+
+    assert parents == {
+        "top": (),
+        "a-db": (top,),
+        "b-db": (top,),
+        "mid": (a_db, top),
+        "shared": (a_db, top),
+        "deep": (ref("Resource", "mid"), a_db, top),
+    }
 
 
 def test_who_can_access_lists_every_identity_with_its_path(store: GraphStore) -> None:
