@@ -22,7 +22,7 @@ from graph.analysis.results import (
     path_order,
     requester_order,
 )
-from graph.model import NODE_KINDS
+from graph.model import EDGE_KINDS, NODE_KINDS
 from graph.store import NodeRef
 
 Read = Callable[..., list[Mapping[str, Any]]]
@@ -32,6 +32,7 @@ _N = MAX_NESTING
 _REF = "[head(labels({0})), {0}.key]"
 _ACTIVE = "({0}.expires_at IS NULL OR {0}.expires_at > $now)"
 _IDENTITY = "(i:`User` OR i:`ExternalUser`)"
+(_PART,) = EDGE_KINDS["PART_OF"].sources  # the one kind that is PART_OF anything
 
 
 def _label(kind: str) -> str:
@@ -83,7 +84,8 @@ def effective_access(read: Read, identity: NodeRef, now: float) -> list[Access]:
         f"  MATCH (t)<-[:`PART_OF`*0..{_N - 1}]-(m)\n"
         "  WITH DISTINCT t, m\n"
         "  MATCH (m)<-[:`PART_OF`]-(c)\n"
-        f"  WITH t, collect([{_REF.format('m')}, {_REF.format('c')}]) AS edges\n"
+        # only a Resource is PART_OF anything: children need no label, nor parents but t
+        "  WITH t, collect([CASE m WHEN t THEN null ELSE m.key END, c.key]) AS edges\n"
         f"  RETURN collect([{_REF.format('t')}, edges]) AS below\n"
         "}\n"
         "RETURN grants, below"
@@ -101,14 +103,16 @@ def effective_access(read: Read, identity: NodeRef, now: float) -> list[Access]:
 
 
 def _chains_into(
-    end: tuple[str, str], edges: Sequence[Sequence[Sequence[str]]]
+    end: tuple[str, str], edges: Sequence[tuple[str | None, str]]
 ) -> list[tuple[NodeRef, ...]]:
     """Each node within MAX_NESTING PART_OF edges below `end` with its canonical chain up to
     `end` (the shortest, then the one whose keys sort first), as the embedded graph walks
-    it; `edges` are (parent, child) pairs within that depth."""
+    it; `edges` are (parent key, child key) pairs of resources within that depth, a parent
+    None standing for `end`."""
     children: dict[tuple[str, str], list[tuple[str, str]]] = {}
-    for parent, child in edges:
-        children.setdefault((parent[0], parent[1]), []).append((child[0], child[1]))
+    for parent_key, child_key in edges:
+        above = end if parent_key is None else (_PART, parent_key)
+        children.setdefault(above, []).append((_PART, child_key))
     best: dict[tuple[str, str], tuple[NodeRef, ...]] = {end: (NodeRef(*end),)}
     frontier = [end]
     for _ in range(_N):
