@@ -49,6 +49,12 @@ def _parser() -> argparse.ArgumentParser:
         help="also load a generated enterprise of this many people (e.g. 100000)",
     )
     demo.add_argument("--seed", type=int, default=0, help="the generator's seed")
+    demo.add_argument(
+        "--export-csv",
+        metavar="DIR",
+        help="instead, write the generated enterprise as CSV files for Neo4j's offline "
+        "importer (neo4j-admin database import full) and print its command line",
+    )
     demo.set_defaults(run=_demo)
 
     token = sub.add_parser("token", help="issue an API token for a user and print it once")
@@ -168,6 +174,8 @@ def _serve(args: argparse.Namespace) -> int:
 def _demo(args: argparse.Namespace) -> int:
     from api.server import bootstrap
 
+    if args.export_csv:
+        return _export_csv(args.export_csv, args.size, args.seed)
     services = _open(args.graph)
     try:
         for line in bootstrap(services, demo=True) or ["the demo is already seeded"]:
@@ -186,6 +194,26 @@ def _load_generated(services: Services, size: int, seed: int) -> None:
     bar = ProgressBar(estimated_items(size), label=f"generated enterprise of {size} people")
     written = load_synthetic(services.store, size, seed, progress=bar.update)
     bar.finish(written)
+
+
+def _export_csv(directory: str, size: int, seed: int) -> int:
+    from graph import GraphError
+    from graph.neo4j._bulk import write_csv
+    from graph.synthetic import generate
+
+    if size < 10:
+        print("keyturn: --export-csv needs --size N with at least 10 people", file=sys.stderr)
+        return 2
+    try:
+        export = write_csv(generate(size, seed), directory)
+    except GraphError as refused:
+        print(f"keyturn: {refused}", file=sys.stderr)
+        return 2
+    print(f"wrote {export.nodes} nodes and {export.relationships} relationships to {directory}")
+    print("load them into a stopped Neo4j whose database `neo4j` is empty or absent with:")
+    print("  " + " ".join(export.command()))
+    print("then start Neo4j and run `keyturn demo --graph neo4j://...` to add the demo people")
+    return 0
 
 
 def _token(args: argparse.Namespace) -> int:

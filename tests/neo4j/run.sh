@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # Run a throwaway Neo4j 5.26 for Keyturn's tests and for local development:
 #
-#   tests/neo4j/run.sh [--port N] [--password P] [--page-cache SIZE]
+#   tests/neo4j/run.sh [--port N] [--password P] [--page-cache SIZE] [--import DIR]
 #
 # --port 0 (the default) picks a free port; --password (8+ characters) turns on
 # authentication for user `neo4j`, without it there is none; --page-cache (e.g. 2g,
-# default 16m) sizes the cache that holds the store in memory. Prints
+# default 16m) sizes the cache that holds the store in memory; --import DIR first loads
+# database `neo4j` from the CSV files in DIR with Neo4j's offline importer (the files
+# `keyturn demo --size N --export-csv DIR` writes; the import's time goes to stderr). Prints
 # `NEO4J READY bolt://127.0.0.1:PORT` on stdout once Bolt accepts connections; logs go to
 # stderr. Stops on SIGTERM or Ctrl-C, and when stdin closes (unless stdin is /dev/null).
 # Data lives in a temporary directory, deleted on exit.

@@ -23,18 +23,27 @@ STOP_TIMEOUT = 30.0
 
 
 @contextmanager
-def running_neo4j(timeout: float = START_TIMEOUT, page_cache: str | None = None) -> Iterator[str]:
+def running_neo4j(
+    timeout: float = START_TIMEOUT,
+    page_cache: str | None = None,
+    import_dir: str | None = None,
+    log: IO[bytes] | None = None,
+) -> Iterator[str]:
     """Start Neo4j on a free port with a random password; yield its `neo4j://` URL.
-    `page_cache` (e.g. "2g") replaces the launcher's small default, for large graphs.
+    `page_cache` (e.g. "2g") replaces the launcher's small default, for large graphs;
+    `import_dir` first loads the CSV files graph.neo4j._bulk wrote there (`--import`);
+    `log`, a binary file open for reading and writing, receives the launcher's stderr.
 
     The launcher exits when its stdin closes, so it never outlives this process even when
     pytest is killed; on a normal exit it is sent SIGTERM (then SIGKILL if it hangs).
     """
     password = secrets.token_urlsafe(24)
-    with tempfile.TemporaryFile() as log:  # a file, so a chatty build can never block on a pipe
+    # a file, so a chatty build can never block on a pipe
+    with contextlib.nullcontext(log) if log else tempfile.TemporaryFile() as log:
         process = subprocess.Popen(
             [str(RUN_SH), "--port", "0", "--password", password]
-            + (["--page-cache", page_cache] if page_cache else []),
+            + (["--page-cache", page_cache] if page_cache else [])
+            + (["--import", import_dir] if import_dir else []),
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=log,

@@ -10,8 +10,12 @@ import java.nio.file.Path;
 import java.nio.file.SimpleFileVisitor;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.atomic.AtomicReference;
 
+import org.neo4j.cli.AdminTool;
+import org.neo4j.cli.ExecutionContext;
 import org.neo4j.configuration.Config;
 import org.neo4j.configuration.GraphDatabaseSettings;
 import org.neo4j.configuration.connectors.BoltConnector;
@@ -32,11 +36,15 @@ import org.neo4j.server.security.auth.FileUserRepository;
 /**
  * Runs a throwaway Neo4j (the in-process test harness) with Bolt on 127.0.0.1.
  *
- * <p>Usage: {@code Neo4jLauncher [--port N] [--password P] [--page-cache SIZE] [--warm-up]}.
+ * <p>Usage: {@code Neo4jLauncher [--port N] [--password P] [--page-cache SIZE] [--warm-up]
+ * [--import DIR]}.
  * Port 0 (the default) picks a free port; a password turns authentication on for user {@code
  * neo4j}, without one there is no authentication; the page cache (e.g. {@code 2g}) defaults to
  * 16 MiB, enough for tests, far too little for a large graph; {@code --warm-up} runs some Cypher
- * before reporting ready. Data lives in a temporary directory that is deleted on exit.
+ * before reporting ready; {@code --import DIR} first builds database {@code neo4j} from the
+ * CSV files in DIR with Neo4j's offline importer (what {@code neo4j-admin database import full}
+ * runs), the files {@code graph.neo4j._bulk} writes: {@code nodes-*.csv} and {@code
+ * relationships-*.csv}. Data lives in a temporary directory that is deleted on exit.
  *
  * <p>Stdout carries exactly one line, {@code NEO4J READY bolt://127.0.0.1:PORT}, once Bolt
  * accepts connections; everything else goes to stderr. The process stops on SIGTERM/SIGINT and
@@ -45,7 +53,12 @@ import org.neo4j.server.security.auth.FileUserRepository;
 public final class Neo4jLauncher {
     private static final String HOST = "127.0.0.1";
     private static final int MIN_PASSWORD_LENGTH = 8; // Neo4j 5 refuses shorter ones
-    private static final String USAGE = "[--port N] [--password P] [--page-cache SIZE] [--warm-up]";
+    private static final String USAGE =
+            "[--port N] [--password P] [--page-cache SIZE] [--warm-up] [--import DIR]";
+    /** How graph.neo4j._bulk writes its files (its IMPORT_OPTIONS): keep the two alike. */
+    private static final List<String> IMPORT_OPTIONS = List.of(
+            "--array-delimiter=U+001F",
+            "--bad-tolerance=0");
 
     private Neo4jLauncher() {}
 
@@ -54,6 +67,7 @@ public final class Neo4jLauncher {
         String password = null;
         boolean warmUp = false;
         long pageCache = 16L * 1024 * 1024;
+        Path csv = null;
         for (int i = 0; i < args.length; i++) {
             String arg = args[i];
             if (arg.equals("--warm-up")) {
@@ -64,6 +78,8 @@ public final class Neo4jLauncher {
                 password = args[++i];
             } else if (arg.equals("--page-cache") && i + 1 < args.length) {
                 pageCache = parseSize(args[++i]);
+            } else if (arg.equals("--import") && i + 1 < args.length) {
+                csv = Path.of(args[++i]).toAbsolutePath();
             } else {
                 fail("unknown argument `" + arg + "`: use " + USAGE);
             }
@@ -83,6 +99,9 @@ public final class Neo4jLauncher {
         watchStdin(); // from the start: a parent that dies mid-start must not leave us behind
 
         Path data = dir.resolve("data");
+        if (csv != null) {
+            importCsv(dir, data, csv);
+        }
         if (password != null) {
             writeInitialPassword(data, password);
         }
@@ -97,6 +116,51 @@ public final class Neo4jLauncher {
         ready.flush();
 
         Thread.currentThread().join(); // the shutdown hook ends the process
+    }
+
+    /**
+     * Build database neo4j from the CSV files in {@code csv}, with a neo4j.conf of our own that
+     * points the importer at the data directory the server then opens.
+     */
+    private static void importCsv(Path dir, Path data, Path csv) throws IOException {
+        List<String> nodes = matching(csv, "nodes-*.csv");
+        if (nodes.isEmpty()) {
+            fail("`" + csv + "` holds no nodes-*.csv file: write the files with"
+                    + " `keyturn demo --size N --export-csv DIR`");
+        }
+        // the database first: a file option takes every argument after it for a file
+        List<String> args = new ArrayList<>(List.of("database", "import", "full", "neo4j"));
+        args.addAll(IMPORT_OPTIONS);
+        args.add("--report-file=" + dir.resolve("import.report"));
+        if (Files.exists(csv.resolve("multiline-fields"))) { // a value holds a line break
+            args.add("--multiline-fields=true");
+        }
+        nodes.forEach(file -> args.add("--nodes=" + file));
+        matching(csv, "relationships-*.csv").forEach(file -> args.add("--relationships=" + file));
+        Path conf = Files.createDirectories(dir.resolve("conf"));
+        Files.writeString(conf.resolve("neo4j.conf"), "server.directories.data=" + data + "\n");
+
+        long started = System.nanoTime();
+        var context = new ExecutionContext(
+                dir, conf, System.err, System.err, new DefaultFileSystemAbstraction());
+        int status = AdminTool.execute(context, args.toArray(String[]::new));
+        if (status != 0) {
+            fail("importing `" + csv + "` failed with status " + status
+                    + ": see the importer's output above, fix the files and start again");
+        }
+        System.err.printf("neo4j import took %d ms%n", (System.nanoTime() - started) / 1_000_000);
+    }
+
+    private static List<String> matching(Path dir, String glob) throws IOException {
+        if (!Files.isDirectory(dir)) {
+            fail("`" + dir + "` is not a directory: give the directory holding the CSV files");
+        }
+        List<String> files = new ArrayList<>();
+        try (var found = Files.newDirectoryStream(dir, glob)) {
+            found.forEach(file -> files.add(file.toString()));
+        }
+        files.sort(null);
+        return files;
     }
 
     /** Compile a few typical statements, so a class-data-sharing training run sees Cypher. */
