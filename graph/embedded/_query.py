@@ -1,9 +1,10 @@
 """Auditors' raw queries on the embedded graph, run by grand-cypher.
 
 grand-cypher reads node labels and relationship types from a `__labels__` attribute, so
-queries run over a view of the graph that carries it (and each item's `key`). The view is
-a snapshot: built on the first query after a change, then shared by every query until
-the next change, and never written, so a query needs no lock while it runs.
+queries run over a labelled copy of the stored MultiDiGraph that carries it (and each
+item's `key`). The copy is a snapshot: built on the first query after a change, then
+shared by every query until the next change, and never written, so a query needs no
+lock while it runs and cannot change stored data.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ import networkx as nx
 from grandcypher import GrandCypher
 from lark.exceptions import LarkError
 
-from graph.embedded._memory import MemoryGraph
+from graph.embedded._memory import MemoryGraph, gc_paused
 from graph.embedded._plan import copy_props
 from graph.query import QueryFailed, QueryRefused, QueryResult, Token
 
@@ -37,16 +38,27 @@ _AGGREGATES = frozenset({"COUNT", "SUM", "AVG", "MAX", "MIN", "COLLECT"})
 
 
 def build_view(memory: MemoryGraph) -> Any:
-    """A copy of the graph as grand-cypher addresses it; call under the store's lock."""
+    """A copy of the graph as grand-cypher addresses it; call under the store's lock.
+
+    A copy, not a view over the live graph: a query runs without the lock while writes
+    go on, and must neither see them half done nor reach a stored dict. It has the
+    stored graph's shape, so its dicts are filled directly, as MemoryGraph.load does.
+    """
+    stored = memory.graph
     view = nx.MultiDiGraph()
-    view.add_nodes_from(
-        (nid, {**copy_props(props), "key": nid[1], _LABELS: {nid[0]}})
-        for nid, props in memory.all_nodes()
-    )
-    view.add_edges_from(
-        (src, dst, (kind, key), {**copy_props(props), "key": key, _LABELS: {kind}})
-        for (kind, src, dst, key), props in memory.all_edges()
-    )
+    nodes, succ, pred = view._node, view._succ, view._pred
+    with gc_paused():
+        for nid, props in stored._node.items():
+            nodes[nid] = {**copy_props(props), "key": nid[1], _LABELS: {nid[0]}}
+            succ[nid] = {}
+            pred[nid] = {}
+        for src, targets in stored._succ.items():
+            out = succ[src]
+            for dst, keyed in targets.items():
+                out[dst] = pred[dst][src] = {
+                    (kind, key): {**copy_props(props), "key": key, _LABELS: {kind}}
+                    for (kind, key), props in keyed.items()
+                }
     return view
 
 
