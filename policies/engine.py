@@ -8,7 +8,6 @@ that fails to compile leaves the running set untouched.
 
 from __future__ import annotations
 
-import re
 import threading
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
@@ -17,12 +16,12 @@ from types import MappingProxyType
 
 import cedarpy
 
+from policies._outcomes import Outcome, evaluate
 from policies._slices import Merged, MergedCache, SliceIndex, SliceKey
 from policies.compiler import CompiledFlow, compile_flow, default_schema, flow_targets
 from policies.entities import (
     DecisionRequest,
     Fragment,
-    authorize,
     entities_handle,
     principal_key,
     request_entities,
@@ -268,22 +267,18 @@ def _decide_together(
     groups: frozenset[str] | None = frozenset()
     for _, merged in pairs:
         groups = None if groups is None or merged.groups is None else groups | merged.groups
+    attrs = any(merged.principal_attrs for _, merged in pairs)
     by_merged: dict[int, list[int]] = {}
     for index, (_, merged) in enumerate(pairs):
         by_merged.setdefault(id(merged), []).append(index)
     decisions: list[Decision] = [Decision(False)] * len(pairs)
     try:
-        entities = entities_handle(requests[0].principal, texts, groups)
+        entities = entities_handle(requests[0].principal, texts, groups, principal_attrs=attrs)
         for indexes in by_merged.values():
             merged = pairs[indexes[0]][1]
-            results = authorize(
-                [requests[i] for i in indexes],
-                merged.policies,
-                entities,
-                justification=merged.reads_justification,
-            )
-            for i, result in zip(indexes, results, strict=True):
-                decisions[i] = _conclude(state, requests[i], result, merged)
+            outcomes = evaluate([requests[i] for i in indexes], merged, entities)
+            for i, outcome in zip(indexes, outcomes, strict=True):
+                decisions[i] = _conclude(state, requests[i], outcome, merged)
     except (ValueError, UnicodeError):
         return [_decide_alone(state, request, merged) for request, merged in pairs]
     return decisions
@@ -303,32 +298,29 @@ def _shared_fragments(requests: list[DecisionRequest]) -> list[Fragment] | None:
 
 def _decide_alone(state: _Snapshot, request: DecisionRequest, merged: Merged) -> Decision:
     try:
-        entities = request_entities(request, _zones(merged, request), merged.groups)
-        result = authorize(
-            [request], merged.policies, entities, justification=merged.reads_justification
-        )[0]
+        entities = request_entities(
+            request, _zones(merged, request), merged.groups, principal_attrs=merged.principal_attrs
+        )
+        outcome = evaluate([request], merged, entities)[0]
     except (ValueError, UnicodeError) as exc:
         return _unevaluated(request, str(exc))
-    return _conclude(state, request, result, merged)
+    return _conclude(state, request, outcome, merged)
 
 
 def _conclude(
-    state: _Snapshot, request: DecisionRequest, result: cedarpy.AuthzResult, merged: Merged
+    state: _Snapshot, request: DecisionRequest, outcome: Outcome, merged: Merged
 ) -> Decision:
-    diagnostics = result.diagnostics
-    by_reason = diagnostics.id_annotations_by_reason
-    errors = tuple(_name_policies(e, merged.policy_ids) for e in diagnostics.errors)
-    if result.decision is cedarpy.Decision.NoDecision:
+    errors = outcome.errors
+    if outcome.decision is cedarpy.Decision.NoDecision:
         return _unevaluated(request, "; ".join(errors), errors)
-    if not result.allowed:
-        forbidding = tuple(sorted(by_reason[p] for p in diagnostics.reasons if p in by_reason))
-        if forbidding:  # a forbid rule decided: no flow can help, say which rule
+    if outcome.decision is not cedarpy.Decision.Allow:
+        if outcome.determining:  # a forbid rule decided: no flow can help, say which rule
+            forbidding = outcome.determining
             reason = explain_forbid(request, state.forbids, state.compiled_forbids, forbidding)
             return Decision(False, policy_ids=forbidding, errors=errors, reason=reason)
         return Decision(False, errors=errors, reason=_explain(state, request, errors))
-    policy_ids = tuple(sorted(by_reason[p] for p in diagnostics.reasons if p in by_reason))
-    flow_keys = tuple(sorted({merged.policy_flow[p] for p in policy_ids}))
-    return Decision(True, flow_keys, policy_ids, errors)
+    flow_keys = tuple(sorted({merged.policy_flow[p] for p in outcome.determining}))
+    return Decision(True, flow_keys, outcome.determining, errors)
 
 
 def _zones(merged: Merged, request: DecisionRequest) -> tuple[str, ...]:
@@ -343,7 +335,8 @@ def _explain(state: _Snapshot, request: DecisionRequest, errors: tuple[str, ...]
     keys += [("tag", tag) for tag in resource.tags] + [("type", resource.type)]
     keys += [("Bundle", bundle) for bundle in resource.bundles]
     offering = dict.fromkeys(k for key in keys for k in state.offering.get(key, ()))
-    return explain_deny(request, (state.flows[k] for k in offering), errors)
+    # Each flow offering one of these targets covers the resource (see `covers`).
+    return explain_deny(request, [state.flows[k] for k in offering], errors, all_cover=True)
 
 
 def _snapshot(
@@ -367,16 +360,6 @@ def _snapshot(
         MappingProxyType(dict(forbids)),
         MappingProxyType(dict(compiled_forbids)),
     )
-
-
-def _name_policies(error: str, policy_ids: tuple[str, ...]) -> str:
-    """Cedar's `policy7` in an error becomes the policy's @id."""
-
-    def named(match: re.Match[str]) -> str:
-        position = int(match.group(1))
-        return f"`{policy_ids[position]}`" if position < len(policy_ids) else match.group()
-
-    return re.sub(r"`policy(\d+)`", named, error)
 
 
 def _unevaluated(request: DecisionRequest, error: str, errors: tuple[str, ...] = ()) -> Decision:

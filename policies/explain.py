@@ -18,11 +18,18 @@ _TRIGGER_PLACES = {"portal": "the portal", "link": "an access link"}
 
 
 def explain_deny(
-    request: DecisionRequest, flows: Iterable[AccessFlow], errors: tuple[str, ...]
+    request: DecisionRequest,
+    flows: Iterable[AccessFlow],
+    errors: tuple[str, ...],
+    *,
+    all_cover: bool = False,
 ) -> str:
-    """The reason for a deny; `flows` may hold more than the covering ones."""
+    """The reason for a deny; `flows` may hold more than the covering ones, unless
+    `all_cover` says the caller found them by what they target (then each one covers)."""
     principal, resource = request.principal, request.resource
-    covering = sorted((f for f in flows if covers(f, resource)), key=lambda f: f.key)
+    if not all_cover:
+        flows = (f for f in flows if covers(f, resource))
+    covering = sorted(flows, key=_key)
     if not covering:
         return f"no access flow covers `{resource.key}`"
     groups = principal.all_groups()
@@ -55,6 +62,10 @@ def explain_forbid(
         reasons.append(rule.describe(target))
     who, what = request.principal.key, request.resource.key
     return f"`{who}` may not request `{what}`: {'; '.join(dict.fromkeys(reasons))}"
+
+
+def _key(flow: AccessFlow) -> str:
+    return flow.key
 
 
 def covers(flow: AccessFlow, resource: Resource) -> bool:
