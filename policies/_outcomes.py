@@ -45,7 +45,9 @@ def _outcome(result: cedarpy.AuthzResult, policy_ids: tuple[str, ...]) -> Outcom
     diagnostics = result.diagnostics
     by_reason = diagnostics.id_annotations_by_reason
     errors = tuple(_name_policies(e, policy_ids) for e in diagnostics.errors)
-    determining = tuple(sorted(by_reason[p] for p in diagnostics.reasons if p in by_reason))
+    # every compiled policy has an @id; one without keeps Cedar's name, so a satisfied
+    # forbid can never vanish from a combined answer
+    determining = tuple(sorted(by_reason.get(p, p) for p in diagnostics.reasons))
     return Outcome(result.decision, determining, errors)
 
 
