@@ -27,6 +27,8 @@ from typing import Any
 from graph import GraphStore, NodeRef, WriteOp, open_store
 from graph.synthetic import NOW, generate
 
+PAGE_CACHE = "2g"  # room for the whole store at 100k people, as a production Neo4j has
+
 TARGETS = {
     "import (items/s)": ">= 50,000 (neo4j)",
     "import, second half (items/s)": "",
@@ -94,7 +96,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         if args.no_neo4j:
             _print_table(args.users, items, results)
             return
-        with running_neo4j() as url:
+        with running_neo4j(page_cache=PAGE_CACHE) as url:
             neo4j = open_store(url)
             print("importing into neo4j ...", file=sys.stderr)
             batches = list(generate(args.users, args.seed))
@@ -150,7 +152,10 @@ def _bulk_import_rate(args: argparse.Namespace, items: int, directory: Path) -> 
     written = time.perf_counter() - started
     del batches
     print("importing them (neo4j-admin import) ...", file=sys.stderr)
-    with tempfile.TemporaryFile() as log, running_neo4j(import_dir=str(directory), log=log) as url:
+    with (
+        tempfile.TemporaryFile() as log,
+        running_neo4j(import_dir=str(directory), log=log, page_cache=PAGE_CACHE) as url,
+    ):
         started = time.perf_counter()
         open_store(url).close()
         opened = time.perf_counter() - started
