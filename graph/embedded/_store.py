@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import threading
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
@@ -18,7 +19,7 @@ from graph.analysis import (
 from graph.analysis import _embedded as _analysis
 from graph.embedded import _query
 from graph.embedded._filelock import FileLock
-from graph.embedded._memory import EdgeId, MemoryGraph, NodeId
+from graph.embedded._memory import EdgeId, MemoryGraph, NodeId, gc_paused
 from graph.embedded._plan import copy_props, plan_write
 from graph.embedded._sqlite import SqliteLog
 from graph.query import QueryResult, check_limits, check_params, check_read_only, tokenize
@@ -34,6 +35,8 @@ from graph.store import (
     WriteOp,
 )
 from graph.validate import check_ops
+
+_FREEZE_FROM_NODES = 10_000
 
 
 class EmbeddedStore:
@@ -56,7 +59,13 @@ class EmbeddedStore:
         try:
             log = SqliteLog(path)
             memory = MemoryGraph()
-            memory.load(log.nodes(), log.edges())
+            with gc_paused():  # decoding the rows builds as many objects as the graph holds
+                memory.load(log.nodes(), log.edges())
+            # A large graph lives as long as the store: moved out of the collector's sight,
+            # a full collection no longer rescans it (seconds at 100k people, landing on
+            # whichever request set it off). Small ones are not worth pinning.
+            if len(memory.graph) >= _FREEZE_FROM_NODES:
+                gc.freeze()
         except BaseException:
             if log is not None:
                 log.close()
