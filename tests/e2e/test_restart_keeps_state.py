@@ -19,15 +19,25 @@ from tests.support.http_server import GraphQLClient, free_port
 TOKEN_LINE = re.compile(r"admin API token \(shown once, stored hashed\): (kt_\S+)")
 
 
+REPO = Path(__file__).resolve().parents[2]
+
+
 @contextmanager
 def _keyturn_serve(graph_url: str, port: int, log: Path) -> Iterator[str]:
-    env = {**os.environ, "KEYTURN_GRAPH": graph_url, "KEYTURN_PORT": str(port)}
+    paths = [str(REPO), *filter(None, [os.environ.get("PYTHONPATH")])]
+    env = {
+        **os.environ,
+        "KEYTURN_GRAPH": graph_url,
+        "KEYTURN_PORT": str(port),
+        "PYTHONPATH": os.pathsep.join(paths),
+    }
     with log.open("ab") as out:
         proc = subprocess.Popen(
             [sys.executable, "-m", "api.cli", "serve", "--demo"],
             stdout=out,
             stderr=subprocess.STDOUT,
             env=env,
+            cwd=log.parent,  # its ./var (sealing key, mail outbox) stays out of the checkout
         )
     try:
         deadline = time.monotonic() + 60
