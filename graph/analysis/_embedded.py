@@ -14,6 +14,7 @@ from graph.analysis.results import (
     Requester,
     access_order,
     blast_radius_of,
+    grant_terms,
     path_order,
     requester_order,
 )
@@ -35,7 +36,7 @@ def effective_access(memory: MemoryGraph, identity: NodeId, now: float) -> list[
                 continue
             if target not in below:
                 below[target] = _reached_below(memory, target)
-            how = _how(props)
+            how = grant_terms(props)
             found.extend(
                 Access(me, resource, key, holder_ref, granted_on, group_keys, parents, *how)
                 for resource, granted_on, parents in below[target]
@@ -58,7 +59,7 @@ def who_can_access(memory: MemoryGraph, resource: NodeId, now: float) -> list[Ac
                     for identity, chain in _chains_into(memory, holder, "MEMBER_OF").items()
                     if identity[0] in IDENTITIES
                 ]
-            holder_ref, how = NodeRef(*holder), _how(props)
+            holder_ref, how = NodeRef(*holder), grant_terms(props)
             found.extend(
                 Access(who, resource_ref, key, holder_ref, target_ref, groups, parents, *how)
                 for who, groups in members[holder]
@@ -74,15 +75,6 @@ def _reached_below(memory: MemoryGraph, target: NodeId) -> list[_Down]:
     refs = _chain_refs(_chains_into(memory, target, "PART_OF"))
     granted_on = refs[target][0]
     return [(up[0], granted_on, up[1:]) for up in refs.values()]
-
-
-def _how(props: Mapping[str, Any]) -> tuple[tuple[str, ...], bool, float | None]:
-    """A grant's permissions, whether it is standing, and its expiry, as Access holds them."""
-    return (
-        tuple(sorted(props.get("permissions") or [])),
-        bool(props.get("standing", False)),
-        props.get("expires_at"),
-    )
 
 
 def blast_radius(memory: MemoryGraph, identity: NodeId, now: float) -> BlastRadius:

@@ -19,6 +19,7 @@ from graph.analysis.results import (
     Requester,
     access_order,
     blast_radius_of,
+    grant_terms,
     path_order,
     requester_order,
 )
@@ -96,7 +97,7 @@ def effective_access(read: Read, identity: NodeRef, now: float) -> list[Access]:
     for chain, grant, props, target in record["grants"]:
         holder, groups = NodeRef(*chain[-1]), tuple(key for _, key in chain[1:])
         granted_on = _node(target)
-        how = _how(props)
+        how = grant_terms(props)
         for up in below.get(granted_on, [(NodeRef(*granted_on),)]):
             found.append(Access(identity, up[0], grant, holder, up[-1], groups, up[1:], *how))
     return sorted(found, key=access_order)
@@ -137,14 +138,6 @@ def _keys(chain: tuple[NodeRef, ...]) -> tuple[str, ...]:
 
 def _node(ref: Sequence[str]) -> tuple[str, str]:
     return (ref[0], ref[1])
-
-
-def _how(props: Mapping[str, Any]) -> tuple[tuple[str, ...], bool, float | None]:
-    return (
-        tuple(sorted(props.get("permissions") or [])),
-        bool(props.get("standing", False)),
-        props.get("expires_at"),
-    )
 
 
 def who_can_access(read: Read, resource: NodeRef, now: float) -> list[Access]:
@@ -234,16 +227,14 @@ def _access(
     props: Mapping[str, Any],
 ) -> Access:
     return Access(
-        identity=NodeRef(*chain[0]),
-        resource=NodeRef(*up[0]),
-        grant=grant or "",
-        holder=NodeRef(*chain[-1]),
-        granted_on=NodeRef(*up[-1]),
-        groups=tuple(key for _, key in chain[1:]),
-        parents=tuple(NodeRef(*n) for n in up[1:]),
-        permissions=tuple(sorted(props.get("permissions") or [])),
-        standing=bool(props.get("standing", False)),
-        expires_at=props.get("expires_at"),
+        NodeRef(*chain[0]),  # identity
+        NodeRef(*up[0]),  # resource
+        grant or "",
+        NodeRef(*chain[-1]),  # holder
+        NodeRef(*up[-1]),  # granted on
+        tuple(key for _, key in chain[1:]),  # groups
+        tuple(NodeRef(*n) for n in up[1:]),  # parents
+        *grant_terms(props),
     )
 
 

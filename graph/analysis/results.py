@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
+from typing import Any
 
 from graph.store import NodeRef
 
@@ -106,6 +107,15 @@ def blast_radius_of(
         len(seen),
         MappingProxyType(dict(sorted(per_integration.items()))),
         MappingProxyType(dict(sorted(per_tag.items()))),
+    )
+
+
+def grant_terms(props: Mapping[str, Any]) -> tuple[tuple[str, ...], bool, float | None]:
+    """A grant's permissions, whether it is standing, and its expiry, as Access holds them."""
+    return (
+        tuple(sorted(props.get("permissions") or [])),
+        bool(props.get("standing", False)),
+        props.get("expires_at"),
     )
 
 
