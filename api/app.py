@@ -2,22 +2,29 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
-from litestar import Litestar, get
+from litestar import Litestar, Request, Router, get
 from litestar.datastructures import Headers, State
 from litestar.response import Response
+from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
+from litestar.types import Scope
 from strawberry.litestar import make_graphql_controller
 
 from api.auth import viewer_from_header
 from api.graphql.context import KeyturnContext
 from api.graphql.schema import schema
+from api.headers import security_headers
+from api.http_guard import GraphQLGuard, error_body, viewer_in
 from broker import ExpiryScheduler, Services
 
 _WEB_INDEX = Path(__file__).resolve().parent.parent / "web" / "index.html"
+_FALLBACK_INDEX = b"<h1>Keyturn</h1>"
+_log = logging.getLogger(__name__)
 
 
 @get("/healthz", sync_to_thread=False)
@@ -25,25 +32,46 @@ def healthz() -> dict[str, str]:
     return {"status": "ok"}
 
 
+def _index_html() -> bytes:
+    return _WEB_INDEX.read_bytes() if _WEB_INDEX.exists() else _FALLBACK_INDEX
+
+
 @get("/", sync_to_thread=False)
 def index() -> Response[bytes]:
-    body = _WEB_INDEX.read_bytes() if _WEB_INDEX.exists() else b"<h1>Keyturn</h1>"
-    return Response(body, media_type="text/html")
+    return Response(_index_html(), media_type="text/html")
 
 
-async def _graphql_context(state: State, headers: Headers) -> dict[str, Any]:
+async def _graphql_context(state: State, scope: Scope, headers: Headers) -> dict[str, Any]:
     services: Services = state.services
-    viewer, why = viewer_from_header(services, headers.get("authorization"))
+    # The guard has authenticated the caller already (and answered 401 for nobody).
+    decided = viewer_in(scope)
+    if decided is None:
+        decided = viewer_from_header(services, headers.get("authorization"))
+    viewer, why = decided
     return {"keyturn": KeyturnContext(services=services, viewer=viewer, why_anonymous=why)}
 
 
+def _internal_error(request: Request[Any, Any, Any], failure: Exception) -> Response[bytes]:
+    """Any unexpected failure: logged here with its traceback, answered without one."""
+    _log.error("unhandled error on %s %s", request.method, request.url.path, exc_info=failure)
+    body = error_body(
+        "internal error: the server failed; the operator can find it in the log", "internal"
+    )
+    return Response(body, status_code=HTTP_500_INTERNAL_SERVER_ERROR, media_type="application/json")
+
+
 def create_app(
-    services: Services, *, expiry_interval: float = 1.0, owns_services: bool = False
+    services: Services,
+    *,
+    expiry_interval: float = 1.0,
+    owns_services: bool = False,
+    public_url: str | None = None,
 ) -> Litestar:
     """An app serving `services`; its lifespan runs the expiry scheduler.
 
     With `owns_services` the graph is closed at shutdown: uvicorn re-raises SIGTERM once
-    the lifespan has ended, so code after `uvicorn.run` may never run.
+    the lifespan has ended, so code after `uvicorn.run` may never run. `public_url` (the
+    address users reach) turns on HSTS when it is https.
     """
 
     @asynccontextmanager
@@ -63,9 +91,22 @@ def create_app(
         path="/graphql",
         context_getter=_graphql_context,
         allow_queries_via_get=False,
+        # GraphiQL loads its code from a CDN: a third party's script on the admin API.
+        graphql_ide=None,
+    )
+    guarded = Router(
+        path="/",
+        route_handlers=[graphql],
+        # A closure, not DefineMiddleware(kwargs): Litestar deep-copies kwargs, and the
+        # services hold locks.
+        middleware=[lambda app: GraphQLGuard(app, services=services)],
     )
     return Litestar(
-        route_handlers=[healthz, index, graphql],
+        route_handlers=[healthz, index, guarded],
         state=State({"services": services}),
         lifespan=[run_scheduler],
+        before_send=[security_headers(index_html=_index_html(), public_url=public_url)],
+        exception_handlers={HTTP_500_INTERNAL_SERVER_ERROR: _internal_error},
+        # Never from LITESTAR_DEBUG: debug answers carry tracebacks.
+        debug=False,
     )

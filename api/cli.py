@@ -31,6 +31,12 @@ def _parser() -> argparse.ArgumentParser:
     serve = sub.add_parser("serve", help="run the API, the web UI and the expiry scheduler")
     serve.add_argument("--host", default=env.host, help="listen address (KEYTURN_HOST)")
     serve.add_argument("--port", type=int, default=env.port, help="listen port (KEYTURN_PORT)")
+    serve.add_argument(
+        "--public-url",
+        default=env.public_url,
+        help="the base URL users reach Keyturn at, used in mail links "
+        "(KEYTURN_PUBLIC_URL; default: http://HOST:PORT)",
+    )
     _graph_flag(serve, env)
     serve.add_argument(
         "--demo",
@@ -63,7 +69,23 @@ def _parser() -> argparse.ArgumentParser:
     _graph_flag(token, env)
     token.set_defaults(run=_token)
     _audit_commands(sub, env)
+    sdl = sub.add_parser(
+        "schema", help="print the GraphQL schema (SDL), as committed in schema.graphql"
+    )
+    sdl.add_argument("--output", metavar="FILE", help="write it to FILE instead")
+    sdl.set_defaults(run=_schema)
     return parser
+
+
+def _schema(args: argparse.Namespace) -> int:
+    from api.graphql.schema import sdl
+
+    if args.output:
+        with open(args.output, "w", encoding="utf-8") as out:
+            out.write(sdl())
+    else:
+        sys.stdout.write(sdl())
+    return 0
 
 
 def _audit_commands(sub: Any, env: Settings) -> None:
@@ -146,26 +168,40 @@ def _graph_flag(parser: argparse.ArgumentParser, env: Settings) -> None:
 
 
 def _serve(args: argparse.Namespace) -> int:
+    import dataclasses
+
     import uvicorn
 
     from api.app import create_app
+    from api.config import public_url_for
     from api.server import bootstrap
     from broker import DomainError
     from broker.notify import NotifyConfig
 
+    try:
+        public_url = public_url_for(args.host, args.port, args.public_url)
+    except ValueError as wrong:
+        sys.exit(f"keyturn: {wrong}")
     services = _open(args.graph)
     try:
-        services.notifier = NotifyConfig.from_env(os.environ).notifier()
+        # Mail links follow the server wherever it listens, unless told otherwise.
+        notify = dataclasses.replace(NotifyConfig.from_env(os.environ), public_url=public_url)
+        services.notifier = notify.notifier()
     except DomainError as refused:
         services.store.close()
         sys.exit(f"keyturn: {refused}")
     for line in bootstrap(services, demo=args.demo):
         print(line, flush=True)
     print(
-        f"Keyturn is up at http://{args.host}:{args.port}  (graph: {_safe(args.graph)})", flush=True
+        f"Keyturn is up at http://{args.host}:{args.port}  (graph: {_safe(args.graph)}; "
+        f"links in mail: {public_url})",
+        flush=True,
     )
     app = create_app(
-        services, expiry_interval=Settings.from_env().expiry_interval, owns_services=True
+        services,
+        expiry_interval=Settings.from_env().expiry_interval,
+        owns_services=True,
+        public_url=public_url,
     )
     uvicorn.run(app, host=args.host, port=args.port, log_level="info")
     return 0

@@ -7,6 +7,7 @@ import os
 from broker import Services, issue_api_token, load_flows_into_engine, secrets
 from broker.demo import demo_is_seeded, seed_demo
 from broker.integrations import IntegrationProvisioner
+from broker.outbound import Outbound
 from graph import UpsertNode, open_store
 from policies.engine import PolicyEngine
 
@@ -16,7 +17,11 @@ DEFAULT_ADMIN = "admin@keyturn.local"
 def open_services(graph_url: str) -> Services:
     """The graph, the engine with every stored flow, the sealing key and the integrations."""
     secrets.use_key_for(graph_url)
-    services = Services(store=open_store(graph_url), engine=PolicyEngine())
+    services = Services(
+        store=open_store(graph_url),
+        engine=PolicyEngine(),
+        outbound=Outbound.from_env(os.environ),
+    )
     # Reads the clock and notifier through `services`, so later swaps (tests, serve) apply.
     services.provisioner = IntegrationProvisioner.for_services(services)
     load_flows_into_engine(services)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from broker._reach import confined
 from broker.errors import InvalidInput
 from broker.services import Services
 from graph import IdentityContext, ResourceContext
@@ -49,7 +50,9 @@ def decide_request(
         beneficiary=for_key,
         beneficiary_report=report,
     )
-    return services.engine.decide(DecisionRequest(principal, resource, context))
+    request = DecisionRequest(principal, resource, context)
+    # Cedar judges `target` alone; a grant on it reaches everything below it too.
+    return confined(services, request, services.engine.decide(request), target)
 
 
 def _on_behalf(

@@ -7,16 +7,18 @@ writes in its own way, so a bundle request stores all of its items or none.
 
 from __future__ import annotations
 
+import math
 import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any, NoReturn
 
-from broker import audit
+from broker import _text, audit
 from broker._decide import decide_request
 from broker._lookup import load_flow, load_identity
-from broker.approval import open_plan
+from broker._text import check_optional, check_text, check_texts
+from broker.approval import new_request_ops, open_plan, opening_step
 from broker.errors import AccessDenied, InvalidInput, NotFound
 from broker.services import Services
 from broker.states import RequestState
@@ -32,7 +34,9 @@ from graph import (
     WriteOp,
 )
 from policies.engine import Decision
-from policies.flows import AccessFlow
+from policies.flows import MAX_LEAD_DAYS, AccessFlow
+
+_DAY = 24 * 60 * 60
 
 
 @dataclass(frozen=True)
@@ -76,7 +80,16 @@ def ask(
     beneficiary: str | None,
     starts_at: float | None,
 ) -> Asked:
-    """Check the shape of a request and load its people; raise on bad input."""
+    """Check the shape of a request and load its people; raise on bad input.
+
+    A later `starts_at` is bounded by the matched flow's lead time too, once the flow is
+    known: `check_lead_time`, after the decision."""
+    check_text("justification", justification, most=_text.JUSTIFICATION, multiline=True)
+    check_texts(
+        "permissions", permissions, most_items=_text.PERMISSIONS, most_each=_text.PERMISSION
+    )
+    check_text("trigger", trigger, most=_text.KEY)
+    check_optional("beneficiary", beneficiary, most=_text.EMAIL)
     if not permissions or any(not p.strip() for p in permissions):
         raise InvalidInput("name at least one permission, e.g. `read`")
     if duration_minutes is not None and duration_minutes <= 0:
@@ -85,11 +98,8 @@ def ask(
             "minute, or none for the flow's default"
         )
     now = services.clock()
-    if starts_at is not None and starts_at < now:
-        raise InvalidInput(
-            f"`{iso(starts_at)}` is a start time in the past: choose a later time, "
-            "or none to start at once"
-        )
+    if starts_at is not None:
+        _check_start(starts_at, now)
     identity = load_identity(services.store, requester)
     for_whom = None
     if beneficiary is not None and beneficiary != requester:
@@ -102,6 +112,40 @@ def ask(
         justification=justification,
         trigger=trigger,
         starts_at=starts_at if starts_at is not None and starts_at > now else None,
+    )
+
+
+def _check_start(starts_at: float, now: float) -> None:
+    """A start time is a finite time to come, at most MAX_LEAD_DAYS ahead: no flow allows
+    more, so a start in the year 9999 is refused before any policy is asked."""
+    if not math.isfinite(starts_at):
+        raise InvalidInput("the start time is not a time: choose a date and time, or none")
+    if starts_at < now:
+        raise InvalidInput(
+            f"`{iso(starts_at)}` is a start time in the past: choose a later time, "
+            "or none to start at once"
+        )
+    if starts_at - now > MAX_LEAD_DAYS * _DAY:
+        raise InvalidInput(
+            f"`{iso(starts_at)}` is more than {MAX_LEAD_DAYS} days ahead, further than any "
+            "flow allows: choose an earlier start"
+        )
+
+
+def check_lead_time(flow: AccessFlow, starts_at: float | None, now: float) -> None:
+    """Raise InvalidInput when `starts_at` is further ahead than `flow`'s `max_lead_days`.
+
+    Checked once the decision named the flow (the flow is known only then), before the
+    request is stored: a request decided now must not wait months to be granted."""
+    if starts_at is None or starts_at - now <= flow.max_lead_days * _DAY:
+        return
+    if flow.max_lead_days == 0:
+        raise InvalidInput(
+            f"flow `{flow.key}` grants access at once only: ask without a start time"
+        )
+    raise InvalidInput(
+        f"`{iso(starts_at)}` is more than {flow.max_lead_days} day(s) ahead, the most flow "
+        f"`{flow.key}` allows: choose an earlier start, or ask nearer the time"
     )
 
 
@@ -193,11 +237,12 @@ def prepare(
     """The new PENDING request for an allowed `decision`, with its approval plan.
 
     `extra` adds props (bundle, batch, previous). Raises InvalidInput when the flow's plan
-    names nobody who could ever approve."""
+    names nobody who could ever approve, or the start is further ahead than it allows."""
     flow = _flow(services, decision.flow_keys[0])
+    now = services.clock()
+    check_lead_time(flow, asked.starts_at, now)
     key = f"req_{uuid.uuid4().hex}"
     ref = NodeRef("AccessRequest", key)
-    now = services.clock()
     grantee = asked.grantee.node
     props: dict[str, Any] = {
         "requester": asked.requester.node.key,
@@ -219,17 +264,18 @@ def prepare(
         props["integration"] = integration
     if asked.starts_at is not None:
         props["starts_at"] = asked.starts_at
+    reviewers: list[WriteOp] = []
     if not flow.auto_approve:
-        props.update(
-            open_plan(
-                services, flow=flow, requester=asked.requester, beneficiary=asked.grantee, now=now
-            )
-        )
+        who, whom = asked.requester, asked.grantee
+        props.update(open_plan(services, flow=flow, requester=who, beneficiary=whom, now=now))
+        first = opening_step(services, flow=flow, requester=who, beneficiary=whom)
+        reviewers = new_request_ops(services.store, ref, first)
     ops: list[WriteOp] = [
         UpsertNode("AccessRequest", key, props),
         UpsertEdge("REQUESTED", asked.requester.node.ref, ref),
         UpsertEdge("FOR", ref, target.node.ref),
         UpsertEdge("MATCHED", ref, NodeRef("AccessFlow", flow.key)),
+        *reviewers,
     ]
     details = _asked_data(asked, minutes)
     event = audit.Entry(
@@ -266,4 +312,7 @@ def _asked_data(asked: Asked, minutes: int | None) -> dict[str, Any]:
 
 
 def iso(at: float) -> str:
-    return datetime.fromtimestamp(at, tz=UTC).isoformat(timespec="seconds")
+    try:
+        return datetime.fromtimestamp(at, tz=UTC).isoformat(timespec="seconds")
+    except (ValueError, OverflowError, OSError):  # outside what a datetime holds
+        return f"{at:.0f} seconds after 1970"

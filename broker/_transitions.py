@@ -10,7 +10,10 @@ from typing import Any
 from broker import audit
 from broker.errors import StateConflict
 from broker.states import RequestState, can_move
-from graph import ConflictError, GraphStore, Node, SetProps, WriteOp
+from graph import ConflictError, DeleteEdge, GraphStore, Node, NodeRef, SetProps, WriteOp
+
+# The edges that put a pending request in its reviewers' queues (broker.approval._index).
+REVIEWS = "APPROVER"
 
 
 @dataclass(frozen=True)
@@ -63,6 +66,10 @@ def move_through(
             )
         props = {**move.props, "state": move.target.value}
         cas.append(SetProps("AccessRequest", key, props, {"state": move.source.value}))
+    if moves and moves[0].source is RequestState.PENDING:
+        # No longer awaiting review: nobody's queue lists it any more.
+        ref = NodeRef("AccessRequest", key)
+        cas += [DeleteEdge(e.kind, e.src, e.dst, e.key) for e in store.edges(REVIEWS, dst=ref)]
     events = [*opening, *(move.event for move in moves if move.event is not None)]
     try:
         audit.write_all(store, [*before, *cas, *also], events)

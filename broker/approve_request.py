@@ -8,10 +8,11 @@ from typing import Any
 
 from broker import audit
 from broker._lookup import load_flow, load_identity, load_request, requester_of
+from broker._text import KEY, REASON, check_text
 from broker._transitions import request_event
-from broker.approval import StepPlan, request_plan
+from broker.approval import StepPlan, index_ops, request_plan
 from broker.authorize import authorize
-from broker.errors import InvalidInput, StateConflict
+from broker.errors import Forbidden, InvalidInput, NotFound, StateConflict
 from broker.grant_request import grant_request
 from broker.notify import NoticeKind, announce
 from broker.services import Services
@@ -26,6 +27,7 @@ from graph import (
     SetProps,
     UnknownNode,
     UpsertEdge,
+    WriteOp,
 )
 from policies.api_authz import Target
 from policies.flows import AccessFlow
@@ -76,14 +78,17 @@ def check_can_decide(
 ) -> Decidable:
     """The pending request, if `approver` may `action` ("approve" or "reject") it now; else
     raise. Cedar decides against the current step's approvers (and the escalation tier once
-    escalated): the requester and the beneficiary never may. A `reason` is checked against
-    the flow's `approver_reason_required`."""
-    node = load_request(services.store, request)
-    state = str(node.props["state"])
-    if state != RequestState.PENDING.value:
-        raise StateConflict(f"request `{request}` is {state}: only a PENDING request is decided")
-    flow = load_flow(services.store, str(node.props["flow"]))
+    escalated): the requester and the beneficiary never may. Anyone else who may not gets
+    the same Forbidden whether the request exists or not, before its state is told. A
+    `reason` is checked against the flow's `approver_reason_required`."""
+    check_text("request id", request, most=KEY)
+    if reason is not None:
+        check_text("reason", reason, most=REASON, multiline=True)
     identity = load_identity(services.store, approver)
+    node = services.store.get_node("AccessRequest", request)
+    flow = _flow_of(services, node)
+    if node is None or flow is None:
+        raise _not_deciding(request)
     requester = requester_of(services.store, node)
     plan = request_plan(services.store, flow, node, requester)
     target = Target.access_request(
@@ -94,13 +99,41 @@ def check_can_decide(
         approver_groups=plan.groups,
         beneficiary=str(node.props.get("beneficiary") or "") or None,
     )
-    authorize(services, user=identity.node, action=action, target=target, groups=identity.groups)
+    try:
+        authorize(
+            services, user=identity.node, action=action, target=target, groups=identity.groups
+        )
+    except Forbidden:
+        if approver in (target.requester, target.beneficiary):
+            raise  # they know it exists: tell them they cannot decide their own
+        raise _not_deciding(request) from None
+    state = str(node.props["state"])
+    if state != RequestState.PENDING.value:
+        raise StateConflict(f"request `{request}` is {state}: only a PENDING request is decided")
     if reason is not None and flow.approver_reason_required and not reason.strip():
         raise InvalidInput(
             f"flow `{flow.key}` needs the approver's reason: say why you {action} "
             f"request `{request}`"
         )
     return Decidable(node, flow, plan, identity)
+
+
+def _not_deciding(request: str) -> Forbidden:
+    """The one answer for a request the caller may not decide, whether it exists or not
+    (no existence oracle): it names neither the flow nor the state."""
+    return Forbidden(
+        f"you are not an approver of request `{request}` now, or no such request exists: "
+        "check the id and your approval queue"
+    )
+
+
+def _flow_of(services: Services, node: Node | None) -> AccessFlow | None:
+    if node is None:
+        return None
+    try:
+        return load_flow(services.store, str(node.props["flow"]))
+    except NotFound:  # the flow was deleted: nobody can decide by it
+        return None
 
 
 def _record(services: Services, found: Decidable, approver: str, reason: str) -> Node:
@@ -125,6 +158,7 @@ def _record(services: Services, found: Decidable, approver: str, reason: str) ->
     }
     props: dict[str, Any] = {"version": version + 1, "approval_step": plan.index}
     kind, data = "approval.recorded", {"step": plan.index, "reason": reason}
+    reviewers: list[WriteOp] = []
     if done and plan.last:
         props |= {
             "state": RequestState.APPROVED.value,
@@ -132,9 +166,13 @@ def _record(services: Services, found: Decidable, approver: str, reason: str) ->
             "decided_by": approver,
         }
         kind = "request.approved"
+        reviewers = index_ops(store, node.ref, None)
     elif done:
         props |= {"approval_step": plan.index + 1, "step_started_at": now, "escalated": False}
         data["next_step"] = plan.index + 1
+        after = Node(node.kind, node.key, {**node.props, **props})
+        requester = requester_of(store, node)
+        reviewers = index_ops(store, node.ref, request_plan(store, found.flow, after, requester))
     edge = UpsertEdge(
         "APPROVED",
         NodeRef("User", approver),
@@ -142,7 +180,8 @@ def _record(services: Services, found: Decidable, approver: str, reason: str) ->
         props={"at": now, "reason": reason, "step": plan.index},
     )
     event = request_event(node, kind, at=now, actor=approver, **data)
-    audit.write_all(store, [SetProps(node.kind, node.key, props, expect), edge], [event])
+    ops = [SetProps(node.kind, node.key, props, expect), edge, *reviewers]
+    audit.write_all(store, ops, [event])
     return _announce_outcome(services, found, approver, reason, now, kind, done)
 
 

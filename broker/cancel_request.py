@@ -2,34 +2,27 @@
 
 from __future__ import annotations
 
-from broker._lookup import load_request, load_user, requester_of
+from broker._guard import request_as
+from broker._text import KEY, check_text
 from broker._transitions import request_event, transition
-from broker.authorize import authorize
 from broker.errors import StateConflict
 from broker.notify import NoticeKind, announce
 from broker.services import Services
 from broker.start_scheduled import waits_for_start
 from broker.states import RequestState
 from graph import Node
-from policies.api_authz import Target
 
 
 def cancel_request(services: Services, *, actor: str, request: str) -> Node:
     """PENDING (or APPROVED and waiting for a later start) -> CANCELLED.
 
-    Only the requester or an admin may cancel (Forbidden otherwise). Raises StateConflict
+    Only the requester or an admin may cancel (Forbidden otherwise, for a missing request
+    too: no existence oracle). Raises StateConflict
     for a request that is finished, being granted or granted, and for the loser of a race
     with an approver, another cancel or the scheduled start.
     """
-    node = load_request(services.store, request)
-    requester = requester_of(services.store, node)
-    user = load_user(services.store, actor)
-    target = Target.access_request(
-        request,
-        requester=requester.key if requester.kind == "User" else None,
-        flow=str(node.props.get("flow", "")),
-    )
-    authorize(services, user=user, action="cancel", target=target)
+    check_text("request id", request, most=KEY)
+    _, node = request_as(services, actor, request, "cancel")
     now = services.clock()
     source = _cancellable_from(node, now)
     ended = {"ended_at": now, "reason": f"cancelled by {actor}"}

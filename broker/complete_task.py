@@ -4,13 +4,14 @@ revoke task records that the access is gone in the real system too."""
 from __future__ import annotations
 
 from broker import audit
-from broker._lookup import load_request, require_allowed
-from broker.errors import NotFound, StateConflict
+from broker._guard import task_as
+from broker._lookup import load_request
+from broker._text import KEY, REASON, check_text
+from broker.errors import StateConflict
 from broker.grant_request import announce_granted, record_grant
 from broker.services import Services
 from broker.states import RequestState
 from graph import ConflictError, Node, SetProps
-from policies.api_authz import Target
 
 
 def complete_task(services: Services, *, actor: str, task: str, note: str = "") -> Node:
@@ -21,11 +22,9 @@ def complete_task(services: Services, *, actor: str, task: str, note: str = "") 
     no longer GRANTING: nothing changes then), Forbidden for anyone else.
     """
     store = services.store
-    node = store.get_node("Task", task)
-    if node is None:
-        raise NotFound(f"no task `{task}` exists: check the id")
-    assignees = frozenset(str(u) for u in node.props.get("assignees") or [])
-    require_allowed(services, actor, "completeTask", Target.task(task, assignees=assignees))
+    check_text("task id", task, most=KEY)
+    check_text("note", note, most=REASON, multiline=True)
+    node = task_as(services, actor, task)
     if node.props.get("state") != "open":
         raise StateConflict(f"task `{task}` is done already, by `{node.props.get('done_by')}`")
     now = services.clock()

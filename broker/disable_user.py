@@ -3,10 +3,11 @@ cancelled and they lose every grant."""
 
 from __future__ import annotations
 
-from broker import audit
+from broker import _text, audit
 from broker._grants import RevokeFailed
 from broker._lookup import require_allowed
 from broker._offboard import offboard
+from broker._text import check_text
 from broker.errors import NotFound, StateConflict
 from broker.revoke_grants import failure_message
 from broker.services import Services
@@ -21,6 +22,8 @@ def disable_user(services: Services, *, actor: str, user: str, reason: str = "")
     Raises StateConflict when the user is disabled already or is the last admin,
     RevokeFailed (after disabling and cancelling) when an integration refused some revokes."""
     require_allowed(services, actor, "manageUsers", Target.user(user))
+    check_text("user", user, most=_text.EMAIL)
+    check_text("reason", reason, most=_text.REASON, multiline=True)
     store = services.store
     node = store.get_node("User", user)
     if node is None:

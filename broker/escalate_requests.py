@@ -7,8 +7,9 @@ import logging
 from functools import lru_cache
 
 from broker import audit
-from broker._lookup import load_request
+from broker._lookup import load_request, requester_of
 from broker._transitions import request_event
+from broker.approval import index_ops, request_plan
 from broker.notify import NoticeKind, announce
 from broker.services import Services
 from broker.states import RequestState
@@ -55,8 +56,12 @@ def _escalate(services: Services, flow: AccessFlow, node: Node, now: float) -> b
         to_groups=list(flow.escalation_groups),
     )
     props = {"escalated": True, "version": int(node.props.get("version") or 0) + 1}
+    store = services.store
+    after = Node(node.kind, node.key, {**node.props, **props})
+    tier = request_plan(store, flow, after, requester_of(store, node))
+    ops = [SetProps(node.kind, node.key, props, expect), *index_ops(store, node.ref, tier)]
     try:
-        audit.write_all(services.store, [SetProps(node.kind, node.key, props, expect)], [event])
+        audit.write_all(store, ops, [event])
     except ConflictError:
         return False  # approved, decided or escalated after the read
     after = load_request(services.store, node.key)

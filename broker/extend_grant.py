@@ -5,15 +5,10 @@ from __future__ import annotations
 
 from broker import audit
 from broker._decide import decide_request
-from broker._grants import request_target, require_granted
-from broker._lookup import (
-    beneficiary_of,
-    load_flow,
-    load_request,
-    requester_of,
-    require_allowed,
-    target_of,
-)
+from broker._grants import require_granted
+from broker._guard import request_as
+from broker._lookup import beneficiary_of, load_flow, requester_of, target_of
+from broker._text import KEY, check_text
 from broker._transitions import request_event
 from broker.errors import AccessDenied, InvalidInput, StateConflict
 from broker.grant_request import iso_time
@@ -47,8 +42,8 @@ def extend_grant(services: Services, *, actor: str, request: str, minutes: int) 
     grant ended or changed meanwhile, Forbidden for anyone else.
     """
     store = services.store
-    node = load_request(store, request)
-    require_allowed(services, actor, "extend", request_target(store, node))
+    check_text("request id", request, most=KEY)
+    _, node = request_as(services, actor, request, "extend")
     require_granted(node, "extended")
     now = services.clock()
     expires_at = float(node.props["expires_at"])

@@ -3,16 +3,23 @@
 from __future__ import annotations
 
 from broker._lookup import require_allowed
+from broker._reach import finder
 from broker.errors import NotFound
 from broker.services import Services
-from graph import GraphStore, NodeRef
+from graph import GraphStore, NodeRef, UnknownNode
 from graph.analysis import MAX_NESTING
 from graph.model import IDENTITIES
-from policies.analysis import Finding, flows_allowing_nothing, shadowed_flows
+from policies.analysis import (
+    Finding,
+    flows_allowing_nothing,
+    flows_reaching_excluded,
+    shadowed_flows,
+)
 from policies.api_authz import Target
 from policies.engine import UnknownFlow
 from policies.flows import AccessFlow
 from policies.forbid import ForbidRule
+from policies.reach import Below, Finder, Lookout
 
 
 def access_flows(services: Services, *, viewer: str) -> list[AccessFlow]:
@@ -36,7 +43,8 @@ def forbid_rules(services: Services, *, viewer: str) -> list[ForbidRule]:
 
 
 def flow_findings(services: Services, *, viewer: str) -> list[Finding]:
-    """Flows that allow nothing, then flows another flow shadows (admins only)."""
+    """Flows that allow nothing, then flows another flow shadows, then flows offering a
+    container that holds what they exclude or a forbid rule closes (admins only)."""
     require_allowed(services, viewer, "analyzeFlows", Target.api())
     flows = list(services.engine.flows.values())
     groups = {g for f in flows for g in f.requestor_groups}
@@ -45,7 +53,9 @@ def flow_findings(services: Services, *, viewer: str) -> list[Finding]:
     live_users = {u for u in users if _active_user(store, u)}
     populated = {g for g in groups if _has_members(store, g)}
     nothing = flows_allowing_nothing(flows, populated_groups=populated, users=live_users)
-    return [*nothing, *shadowed_flows(flows)]
+    rules = services.engine.forbid_rules.values()
+    reaching = flows_reaching_excluded(flows, rules, lambda target: _below(store, target))
+    return [*nothing, *shadowed_flows(flows), *reaching]
 
 
 def compiled_flow(services: Services, *, viewer: str, key: str) -> str:
@@ -55,6 +65,19 @@ def compiled_flow(services: Services, *, viewer: str, key: str) -> str:
         return services.engine.compiled_text(key)
     except UnknownFlow as missing:
         raise NotFound(f"no access flow `{key}` exists: check the key") from missing
+
+
+def _below(store: GraphStore, target: tuple[str, str]) -> Finder:
+    """A finder below a flow's target; a target not in the graph holds nothing."""
+    find = finder(store, NodeRef(*target))
+
+    def safe(look: Lookout) -> list[Below]:
+        try:
+            return list(find(look))
+        except UnknownNode:
+            return []
+
+    return safe
 
 
 def _active_user(store: GraphStore, key: str) -> bool:

@@ -11,6 +11,8 @@ from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 
 from broker._lookup import require_allowed
+from broker._raw_query_gate import RawQueryGate, RawQueryLimits
+from broker._raw_query_gate import TooManyQueries as TooManyQueries
 from broker.errors import InvalidInput, NotFound
 from broker.services import Services
 from graph import GraphError, Node, NodeRef, QueryFailed, QueryRefused, QueryResult, UnknownNode
@@ -25,6 +27,10 @@ MAX_RAW_ROWS = 10_000
 HIDDEN_PROPS = frozenset({"token_hash", "config", "details"})
 
 T = TypeVar("T")
+
+
+RAW_QUERIES = RawQueryGate(RawQueryLimits())
+"""The server's one gate for raw queries (tests put in one with small limits)."""
 
 
 class RawQueryRefused(InvalidInput):
@@ -101,7 +107,11 @@ def raw_query(
     params: object = None,
     row_cap: int = 1000,
 ) -> QueryResult:
-    """An auditor's read-only Cypher; writes and over-long queries are refused unrun."""
+    """An auditor's read-only Cypher; writes and over-long queries are refused unrun.
+
+    It runs within RAW_QUERIES' limits: one at a time per caller, a few at once overall,
+    each stopped at the timeout (both backends stop it there: Neo4j ends the transaction,
+    the embedded graph kills the query's child process)."""
     _may_query(services, viewer)
     given = _object(params)
     named = sorted(name for name in HIDDEN_PROPS if _names(cypher, given, name))
@@ -112,8 +122,12 @@ def raw_query(
         )
     if not 1 <= row_cap <= MAX_RAW_ROWS:
         raise RawQueryRefused(f"row cap `{row_cap}` is outside 1..{MAX_RAW_ROWS}: pick one inside")
+    gate = RAW_QUERIES
     try:
-        result = services.store.run_read_query(cypher, given, row_cap=row_cap)
+        with gate.admit(viewer):
+            result = services.store.run_read_query(
+                cypher, given, row_cap=row_cap, timeout_s=gate.limits.timeout_s
+            )
     except QueryRefused as refused:
         raise RawQueryRefused(str(refused)) from refused
     except QueryFailed as failed:

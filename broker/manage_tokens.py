@@ -5,8 +5,9 @@ Anyone may manage their own tokens; admins anybody's (policies/api.cedar).
 
 from __future__ import annotations
 
-from broker import audit
+from broker import _text, audit
 from broker._lookup import load_user, require_allowed
+from broker._text import check_text
 from broker.api_tokens import hash_token, issue_api_token
 from broker.errors import InvalidInput, NotFound, StateConflict
 from broker.services import Services
@@ -18,8 +19,10 @@ MAX_NAME = 100
 
 def issue_token(services: Services, *, actor: str, owner: str, name: str) -> tuple[Node, str]:
     """A new token for `owner`: its node and the plain token, shown this once."""
+    check_text("owner", owner, most=_text.EMAIL)
     require_allowed(services, actor, "issueToken", Target.user(owner))
-    if not name.strip() or len(name) > MAX_NAME:
+    check_text("token name", name, most=MAX_NAME)
+    if not name.strip():
         raise InvalidInput(f"token name `{name}` must be 1-{MAX_NAME} characters: name its use")
     load_user(services.store, owner)
     token = issue_api_token(services, owner=owner, name=name.strip(), actor=actor)
@@ -37,6 +40,7 @@ def list_tokens(services: Services, *, actor: str, owner: str) -> list[Node]:
 
 def revoke_token(services: Services, *, actor: str, key: str) -> Node:
     """Revoke token `key`: it stops authenticating at once; revoking twice is a conflict."""
+    check_text("token key", key, most=_text.KEY)
     node = services.store.get_node("ApiToken", key)
     if node is None:
         raise NotFound(f"no API token `{key}` exists: list the tokens to find its key")

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from broker._lookup import require_allowed
+from broker._lookup import load_identity, require_allowed
+from broker.approval import awaiting
 from broker.approve_request import approvals, check_can_decide
 from broker.errors import DomainError
 from broker.services import Services
@@ -45,12 +46,19 @@ def pending_approvals(services: Services, *, approver: str) -> list[Node]:
     `approver` in, never one they asked for or would receive, nor one they approved
     already (an all-of step waiting for others, or an earlier step).
     """
-    pending = services.store.find_nodes(
-        "AccessRequest", equals={"state": RequestState.PENDING.value}
-    )
+    store = services.store
+    try:
+        reviewer = load_identity(store, approver)
+    except DomainError:
+        return []
+    # Only the requests whose review edges name the approver or one of their groups: a
+    # lookup by approver, not a walk over every pending request (broker.approval._index).
     mine = []
-    for node in pending:
-        if approver in approvals(services.store, node):
+    for key in awaiting(store, reviewer):
+        node = store.get_node("AccessRequest", key)
+        if node is None or node.props.get("state") != RequestState.PENDING.value:
+            continue
+        if approver in approvals(store, node):
             continue
         try:
             check_can_decide(services, approver=approver, request=node.key)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from broker import audit
 from broker._lookup import load_request
 from broker._transitions import request_event
+from broker.approval import index_ops
 from broker.approve_request import check_can_decide
 from broker.errors import StateConflict
 from broker.notify import NoticeKind, announce
@@ -38,7 +39,11 @@ def reject_request(services: Services, *, approver: str, request: str, reason: s
         node, "request.rejected", at=now, actor=approver, reason=reason, step=found.plan.index
     )
     try:
-        audit.write_all(services.store, [SetProps(node.kind, request, props, expect)], [event])
+        ops = [
+            SetProps(node.kind, request, props, expect),
+            *index_ops(services.store, node.ref, None),
+        ]
+        audit.write_all(services.store, ops, [event])
     except ConflictError as lost:
         state = lost.actual.get("state")
         raise StateConflict(

@@ -7,8 +7,9 @@ import json
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from broker import audit
+from broker import _text, audit
 from broker._new_request import Asked, Prepared, ask, decide, load_target, prepare, refuse
+from broker._text import check_text
 from broker._transitions import Move, move_through, request_event
 from broker.grant_request import announce_granted, complete_grant, grant_ops
 from broker.notify import NoticeKind, announce
@@ -38,6 +39,7 @@ def request_access(
     Raises AccessDenied with the policy engine's explanation when no flow allows it,
     InvalidInput for a bad duration or a start in the past, NotFound for unknown names.
     """
+    check_text("resource", resource, most=_text.KEY)
     asked = ask(
         services,
         requester=requester,

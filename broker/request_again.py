@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from broker._lookup import load_request, requester_of, target_of
+from broker._lookup import requester_of, target_of
 from broker._new_request import ask
+from broker._text import KEY, check_text
 from broker.errors import Forbidden, NotFound, StateConflict
 from broker.request_access import ask_for
 from broker.services import Services
@@ -33,19 +34,23 @@ def request_again(
     """A new request, linked to `previous` by its `previous` prop, decided afresh.
 
     Duration and justification default to the previous request's. Raises StateConflict
-    for a request still live, Forbidden when `requester` did not make `previous`, and
+    for a request still live, Forbidden when `requester` did not make `previous` (or it
+    does not exist), and
     whatever `request_access` raises for the new request.
     """
-    old = load_request(services.store, previous)
+    check_text("request id", previous, most=KEY)
+    old = services.store.get_node("AccessRequest", previous)
+    # Whose it is comes first, and a missing request gets the same answer as someone
+    # else's: nobody learns which requests exist, or their state.
+    if old is None or requester_of(services.store, old).key != requester:
+        raise Forbidden(
+            f"request `{previous}` is not one you made: only its requester may ask again"
+        )
     state = str(old.props["state"])
     if state not in FINISHED:
         raise StateConflict(
             f"request `{previous}` is {state}, not finished: cancel it or wait for it to end "
             "before asking again"
-        )
-    if requester_of(services.store, old).key != requester:
-        raise Forbidden(
-            f"request `{previous}` was made by someone else: only its requester may ask again"
         )
     beneficiary = str(old.props.get("beneficiary") or requester)
     asked = ask(

@@ -7,9 +7,10 @@ import uuid
 from collections.abc import Sequence
 from typing import NoReturn
 
-from broker import audit
+from broker import _text, audit
 from broker._lookup import load_request
 from broker._new_request import Prepared, ask, decide, denied_event, prepare
+from broker._text import check_text, check_texts
 from broker.errors import AccessDenied, InvalidInput, NotFound, StateConflict
 from broker.grant_request import GrantFailed
 from broker.request_access import submit
@@ -38,6 +39,9 @@ def request_bundle(
     start, or granted at once. Returns them in the bundle's order.
     """
     store = services.store
+    check_text("bundle", bundle, most=_text.KEY)
+    if items is not None:
+        check_texts("items", items, most_items=_text.ITEMS, most_each=_text.KEY)
     if store.get_node("Bundle", bundle) is None:
         raise NotFound(f"no bundle `{bundle}` exists: check its key")
     chosen = _chosen(store, bundle, items)

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from broker._grants import end_grant, request_target
-from broker._lookup import load_request, require_allowed
+from broker._grants import end_grant
+from broker._guard import request_as
+from broker._text import KEY, REASON, check_text
 from broker.services import Services
 from graph import Node
 
@@ -13,8 +14,10 @@ def revoke_grant(services: Services, *, actor: str, request: str, reason: str = 
 
     Raises Forbidden for anyone else (auditors included), StateConflict when the request is
     not GRANTED (revoking twice, or another caller or the expiry won the race), and
-    RevokeFailed when the integration refuses; in every case the state is unchanged.
+    RevokeFailed when the integration refuses; in every case the state is unchanged. A
+    missing request is Forbidden too for anyone but an admin (no existence oracle).
     """
-    node = load_request(services.store, request)
-    require_allowed(services, actor, "revoke", request_target(services.store, node))
+    check_text("request id", request, most=KEY)
+    check_text("reason", reason, most=REASON, multiline=True)
+    _, node = request_as(services, actor, request, "revoke")
     return end_grant(services, node, actor=actor, reason=reason)

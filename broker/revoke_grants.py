@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from broker._grants import RevokeFailed, end_grant, request_target
 from broker._lookup import beneficiary_of, load_user
+from broker._text import EMAIL, KEY, REASON, check_optional, check_text
 from broker.authorize import authorize
 from broker.errors import InvalidInput, NotFound, StateConflict
 from broker.services import Services
 from broker.states import RequestState
 from graph import Node
+from policies.api_authz import Target
 
 _GRANTED = RequestState.GRANTED.value
 
@@ -22,14 +24,24 @@ def revoke_grants(
     reason: str = "",
 ) -> list[str]:
     """Revoke every grant `identity` holds, or every grant on `resource`; returns the
-    requests revoked. Every grant is authorized before any is revoked, so a refusal changes
-    nothing. A grant that ended meanwhile is skipped; when an integration fails, the rest
-    are still revoked and RevokeFailed names the ones left."""
+    requests revoked. Only admins may, or a user giving back all their own access
+    (Forbidden for anyone else, before anything is read). Every grant is authorized
+    before any is revoked, so a refusal changes nothing. A grant that ended meanwhile is
+    skipped; when an integration fails, the rest are still revoked and RevokeFailed names
+    the ones left."""
+    # Bulk revoking is an admin's operation, besides giving back all one's own access: asked
+    # first, so nobody else learns whether a user or a resource exists, or holds grants (an
+    # empty answer told them before).
+    user = load_user(services.store, actor)
+    if identity != actor:
+        authorize(services, user=user, action="revoke", target=Target.api())
+    check_optional("user", identity, most=EMAIL)
+    check_optional("resource", resource, most=KEY)
+    check_text("reason", reason, most=REASON, multiline=True)
     if (identity is None) == (resource is None):
         raise InvalidInput("name either a user or a resource whose grants to revoke")
     _require_exists(services, identity, resource)
     grants = granted_to(services, identity) if identity else granted_on(services, resource or "")
-    user = load_user(services.store, actor)
     for node in grants:
         authorize(services, user=user, action="revoke", target=request_target(services.store, node))
     return revoke_all(services, grants, actor=actor, reason=reason)

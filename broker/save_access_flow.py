@@ -2,19 +2,27 @@
 
 from __future__ import annotations
 
-from broker import audit
-from broker._lookup import require_allowed
+from dataclasses import fields
+
+from broker import _text, audit
+from broker._lookup import requester_of, require_allowed
+from broker._text import check_all, check_definition, check_text
+from broker.approval import index_ops, request_plan
 from broker.errors import InvalidInput
 from broker.save_forbid_rule import load_forbid_rules_into_engine
 from broker.services import Services
-from graph import DeleteEdge, NodeRef, UpsertEdge, UpsertNode, WriteOp
+from broker.states import RequestState
+from graph import ConflictError, DeleteEdge, NodeRef, SetProps, UpsertEdge, UpsertNode, WriteOp
 from policies.api_authz import Target
 from policies.flows import AccessFlow, FlowInvalid
+
+_PENDING = RequestState.PENDING.value
 
 
 def save_access_flow(services: Services, *, actor: str, flow: AccessFlow) -> AccessFlow:
     """Save `flow` for admin `actor`; a bad flow raises InvalidInput and changes nothing."""
     require_allowed(services, actor, "manageFlows", Target.access_flow(flow.key))
+    _check_texts(flow)
     try:
         flow.check()
     except FlowInvalid as bad:
@@ -53,7 +61,45 @@ def save_access_flow(services: Services, *, actor: str, flow: AccessFlow) -> Acc
         else:
             services.engine.upsert_flow(AccessFlow.from_json(str(previous.props["definition"])))
         raise
+    reindex_pending(services, flow)
     return flow
+
+
+def reindex_pending(services: Services, flow: AccessFlow) -> int:
+    """Point the review edges of `flow`'s pending requests at the approvers it names now
+    (its steps may have changed); returns how many requests changed. Each write expects the
+    request still pending at the same step, so a decision meanwhile wins."""
+    store, changed = services.store, 0
+    for node in store.find_nodes("AccessRequest", equals={"state": _PENDING, "flow": flow.key}):
+        plan = request_plan(store, flow, node, requester_of(store, node))
+        ops = index_ops(store, node.ref, plan)
+        if not ops:
+            continue
+        expect = {"state": _PENDING, "approval_step": node.props.get("approval_step")}
+        try:
+            store.write([SetProps(node.kind, node.key, {}, expect), *ops])
+        except ConflictError:
+            continue  # decided or moved on meanwhile: that write set its own edges
+        changed += 1
+    return changed
+
+
+def _check_texts(flow: AccessFlow) -> None:
+    """Bounded, visible text in every field: the definition as a whole, its name, and each
+    name it lists (users, groups, resources, permissions, tags...)."""
+    check_text("flow key", flow.key, most=_text.KEY)
+    check_text("flow name", flow.name, most=_text.NAME)
+    check_definition("flow", flow.to_json(), most=_text.DEFINITION)
+    for field in fields(flow):
+        value = getattr(flow, field.name)
+        if isinstance(value, str):
+            check_text(f"flow field `{field.name}`", value, most=_text.NAME)
+        elif isinstance(value, tuple) and all(isinstance(v, str) for v in value):
+            check_all(f"flow field `{field.name}`", value, most=_text.KEY)
+    for step in flow.approval_steps:
+        check_all(
+            "approval step approver", (*step.approvers, *step.approver_groups), most=_text.KEY
+        )
 
 
 def _links(services: Services, flow: AccessFlow) -> list[WriteOp]:
@@ -108,4 +154,7 @@ def load_flows_into_engine(services: Services) -> int:
     ]
     services.engine.set_flows(flows)
     load_forbid_rules_into_engine(services)
+    for flow in flows:
+        if not flow.auto_approve:
+            reindex_pending(services, flow)  # requests stored before the review edges
     return len(flows)

@@ -6,8 +6,9 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from broker import audit
+from broker import _text, audit
 from broker._lookup import require_allowed
+from broker._text import check_text, check_texts
 from broker.errors import InvalidInput, NotFound, StateConflict
 from broker.services import Services
 from graph import (
@@ -47,6 +48,7 @@ def save_bundle(
     require_allowed(services, actor, "manageBundles", Target.api())
     store = services.store
     wanted = _check(store, key, name, items)
+    check_text("bundle description", description, most=_text.DESCRIPTION, multiline=True)
     previous = store.get_node("Bundle", key)
     now = services.clock()
     if previous is not None:
@@ -89,6 +91,7 @@ def delete_bundle(services: Services, *, actor: str, key: str) -> None:
     """Delete bundle `key`; refused while a flow targets it or another bundle holds it."""
     require_allowed(services, actor, "manageBundles", Target.api())
     store = services.store
+    check_text("bundle key", key, most=_text.KEY)
     if store.get_node("Bundle", key) is None:
         raise NotFound(f"no bundle `{key}` exists: check its key")
     flows = flows_targeting(store, key)
@@ -119,6 +122,9 @@ def flows_targeting(store: GraphStore, bundle: str) -> list[str]:
 
 def _check(store: GraphStore, key: str, name: str, items: Sequence[NodeRef]) -> list[NodeRef]:
     """The distinct items in order, once each is known to exist and cause no cycle."""
+    check_text("bundle key", key, most=_text.KEY)
+    check_text("bundle name", name, most=_text.NAME)
+    check_texts("bundle items", [i.key for i in items], most_items=_text.ITEMS, most_each=_text.KEY)
     if not _KEY.fullmatch(key):
         raise InvalidInput(
             f"bundle key `{key}` must be 1-63 lowercase letters, digits, `.`, `_` or `-`"

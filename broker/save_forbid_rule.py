@@ -3,8 +3,9 @@ policies that beat any flow, stored in the graph, and applied to the running eng
 
 from __future__ import annotations
 
-from broker import audit
+from broker import _text, audit
 from broker._lookup import require_allowed
+from broker._text import check_definition, check_text
 from broker.errors import InvalidInput, NotFound
 from broker.services import Services
 from graph import DeleteNode, Node, NodeRef, UpsertNode
@@ -16,6 +17,9 @@ from policies.forbid import ForbidRule
 def save_forbid_rule(services: Services, *, actor: str, rule: ForbidRule) -> ForbidRule:
     """Save `rule` for admin `actor`; a bad rule raises InvalidInput and changes nothing."""
     require_allowed(services, actor, "manageFlows", Target.api())
+    check_text("forbid rule key", rule.key, most=_text.KEY)
+    check_text("forbid rule name", rule.name, most=_text.NAME)
+    check_definition("forbid rule", rule.to_json(), most=_text.DEFINITION)
     try:
         rule.check()
     except FlowInvalid as bad:
@@ -55,6 +59,7 @@ def save_forbid_rule(services: Services, *, actor: str, rule: ForbidRule) -> For
 def delete_forbid_rule(services: Services, *, actor: str, key: str) -> None:
     """Delete forbid rule `key` for admin `actor`; raises NotFound if there is none."""
     require_allowed(services, actor, "manageFlows", Target.api())
+    check_text("forbid rule key", key, most=_text.KEY)
     previous = services.store.get_node("ForbidRule", key)
     if previous is None:
         raise NotFound(f"no forbid rule `{key}` exists: check its key")

@@ -6,8 +6,9 @@ import json
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from broker import audit
+from broker import _text, audit
 from broker._lookup import require_allowed
+from broker._text import check_definition, check_text, check_texts
 from broker.errors import InvalidInput
 from broker.integrations import WEBHOOK, check_config, read_config
 from broker.secrets import seal
@@ -33,6 +34,11 @@ def save_integration(
     The config is sealed (broker.secrets); the activity-log event names only its fields.
     """
     require_allowed(services, actor, "manageIntegrations", Target.integration(key))
+    check_text("integration key", key, most=_text.KEY)
+    check_text("integration name", name, most=_text.NAME)
+    check_texts("integration tags", tags, most_items=_text.TAGS, most_each=_text.TAG)
+    check_text("integration type", type, most=_text.KEY)
+    check_definition("integration config", _as_json(config), most=_text.CONFIG)
     if not key.strip() or not name.strip():
         raise InvalidInput("an integration needs a key and a name")
     existing = services.store.get_node("Integration", key)
@@ -40,7 +46,9 @@ def save_integration(
     kept = existing is not None and existing.props.get("type") == WEBHOOK
     if type == WEBHOOK and not given.get("secret") and existing is not None and kept:
         given["secret"] = read_config(existing).get("secret", "")
-    checked = check_config(services.store, key=key, type_=type, config=given)
+    checked = check_config(
+        services.store, key=key, type_=type, config=given, outbound=services.outbound
+    )
     props: dict[str, Any] = {
         "name": name,
         "type": type,
@@ -64,3 +72,11 @@ def save_integration(
     )
     audit.write(services.store, [UpsertNode("Integration", key, props)], event)
     return Node("Integration", key, props)
+
+
+def _as_json(config: Mapping[str, Any]) -> str:
+    """The config as JSON, to bound its size; a value JSON cannot hold is refused."""
+    try:
+        return json.dumps(dict(config), sort_keys=True)
+    except (TypeError, ValueError) as bad:
+        raise InvalidInput(f"integration config cannot be read as JSON: {bad}") from bad

@@ -8,6 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Protocol
 
+from broker.outbound import Outbound
 from graph import GraphStore, Node
 from policies.api_authz import ApiAuthorizer
 from policies.engine import PolicyEngine
@@ -81,3 +82,5 @@ class Services:
     provisioner: Provisioner = field(default_factory=GraphOnlyProvisioner)
     notifier: NotificationSink = field(default_factory=SilentNotifier)
     authorizer: ApiAuthorizer = field(default_factory=ApiAuthorizer)
+    # Which webhook targets may be called; the server reads KEYTURN_ALLOW_PRIVATE_WEBHOOKS.
+    outbound: Outbound = field(default_factory=Outbound)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from broker import audit
 from broker._lookup import require_allowed
+from broker._text import EMAIL, KEY, check_text
 from broker.errors import InvalidInput, NotFound, StateConflict
 from broker.services import Services
 from graph import ConflictError, GraphStore, Node, SetProps
@@ -13,9 +14,11 @@ from policies.api_authz import ROLES, Target
 def set_user_role(services: Services, *, actor: str, user: str, role: str) -> Node:
     """Make `user` a `role`, as an admin; returns the user. Setting the role a user has
     already changes nothing. Raises StateConflict when it would leave no enabled admin."""
+    require_allowed(services, actor, "manageUsers", Target.user(user))
+    check_text("user", user, most=EMAIL)
+    check_text("role", role, most=KEY)
     if role not in ROLES:
         raise InvalidInput(f"role `{role}` is unknown: use one of {', '.join(ROLES)}")
-    require_allowed(services, actor, "manageUsers", Target.user(user))
     store = services.store
     node = store.get_node("User", user)
     if node is None:

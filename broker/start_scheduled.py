@@ -1,14 +1,20 @@
-"""Requests approved ahead of a later start are granted when that start comes."""
+"""Requests approved ahead of a later start are decided again, then granted, when that start
+comes."""
 
 from __future__ import annotations
 
 import logging
 
-from broker.errors import StateConflict
+from broker._lookup import beneficiary_of, load_flow, requester_of, target_of
+from broker._new_request import Asked, decide
+from broker._transitions import request_event, transition
+from broker.errors import NotFound, StateConflict
 from broker.grant_request import GrantFailed, grant_request
+from broker.notify import NoticeKind, announce
 from broker.services import Services
 from broker.states import RequestState
-from graph import Node
+from graph import Node, UnknownNode
+from policies.engine import Decision
 
 _log = logging.getLogger(__name__)
 
@@ -20,9 +26,13 @@ def waits_for_start(request: Node, now: float) -> bool:
 
 
 def start_scheduled(services: Services, *, limit: int = 500) -> int:
-    """Grant up to `limit` APPROVED requests whose `starts_at` has come; returns how many.
+    """Decide again, then grant, up to `limit` APPROVED requests whose `starts_at` has come;
+    returns how many were granted.
 
-    Safe beside other workers and processes: `grant_request` leaves APPROVED by a
+    The policies decide again at the start, through the same decision the request took:
+    a flow disabled or changed, or a forbid rule added, since the request was approved
+    ends it CANCELLED (with an activity-log event and a notice to the requester), never
+    granted. Safe beside other workers and processes: each move leaves APPROVED by a
     compare-and-set, so a request another worker (or a cancel) took first is skipped. A
     request whose provisioning fails is recorded FAILED by `grant_request` and not retried.
     """
@@ -34,7 +44,11 @@ def start_scheduled(services: Services, *, limit: int = 500) -> int:
     )
     started = 0
     for request in due:
+        refused = _refusal(services, request)
         try:
+            if refused is not None:
+                _cancel(services, request, *refused)
+                continue
             grant_request(services, request=request.key)
         except StateConflict:
             continue  # cancelled, or started by another worker
@@ -43,3 +57,64 @@ def start_scheduled(services: Services, *, limit: int = 500) -> int:
             continue
         started += 1
     return started
+
+
+def _refusal(services: Services, request: Node) -> tuple[str, Decision | None] | None:
+    """Why `request` may no longer be granted at its start (and the decision that says
+    so), or None when the flow that approved it still allows it."""
+    store = services.store
+    try:
+        flow = load_flow(store, str(request.props["flow"]))
+        target = store.resource_context(target_of(store, request))
+        requester = store.identity_context(requester_of(store, request))
+        holder = beneficiary_of(store, request)
+        beneficiary = None if holder == requester.node.ref else store.identity_context(holder)
+    except (NotFound, UnknownNode) as gone:
+        return f"it can no longer be granted: {gone}", None
+    asked = Asked(
+        requester=requester,
+        beneficiary=beneficiary,
+        permissions=tuple(str(p) for p in request.props.get("permissions") or ()),
+        duration_minutes=int(request.props["duration_minutes"]),
+        justification=str(request.props.get("justification") or ""),
+        trigger=flow.trigger,
+        starts_at=float(request.props["starts_at"]),
+    )
+    decision, _ = decide(services, asked, target)
+    if decision.allowed and flow.key in decision.flow_keys:
+        return None
+    reason = decision.reason or (
+        f"flow `{flow.key}`, which approved it, no longer allows this access at its start"
+    )
+    return reason, decision
+
+
+def _cancel(services: Services, request: Node, reason: str, decision: Decision | None) -> None:
+    """APPROVED -> CANCELLED for a request the policies refuse at its start; the requester
+    is told why. Raises StateConflict when someone else moved it first."""
+    now = services.clock()
+    why = f"not granted at its start: {reason}"
+    event = request_event(
+        request,
+        "request.refused_at_start",
+        at=now,
+        actor="broker",
+        decision="deny",
+        policy_ids=list(decision.policy_ids) if decision is not None else [],
+        explanation=reason,
+    )
+    ended = {"ended_at": now, "reason": why}
+    transition(
+        services.store,
+        request.key,
+        RequestState.APPROVED,
+        RequestState.CANCELLED,
+        ended,
+        event=event,
+    )
+    cancelled = Node(
+        request.kind,
+        request.key,
+        {**request.props, **ended, "state": RequestState.CANCELLED.value},
+    )
+    announce(services, NoticeKind.CANCELLED, cancelled, actor="broker", reason=why)

@@ -14,8 +14,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from broker import audit
+from broker import _text, audit
 from broker._offboard import Offboarded, offboard
+from broker._text import check_text
 from broker.errors import InvalidInput
 from broker.services import Services
 from graph import ConflictError, DeleteNode, Node, NodeRef, SetProps, UpsertEdge, UpsertNode
@@ -265,6 +266,12 @@ def _check(
             f"the sync from `{source}` names no user, which would remove every user it "
             "synced before: check the source, or pass allow_empty if that is meant"
         )
+    for person in users:
+        check_text("user email", person.email, most=_text.EMAIL)
+        check_text(f"name of `{person.email}`", person.name, most=_text.NAME)
+    for team in groups:
+        check_text("group key", team.key, most=_text.KEY)
+        check_text(f"name of group `{team.key}`", team.name, most=_text.NAME)
     emails = _unique([u.email for u in users], "user")
     keys = _unique([g.key for g in groups], "group")
     for member, group in memberships:

@@ -220,7 +220,8 @@ EDGE_KINDS: Mapping[str, EdgeKind] = MappingProxyType(
             _edge("MATCHED", {"AccessRequest"}, {"AccessFlow"}),
             _edge("ALLOWS", {"AccessFlow"}, PRINCIPALS),
             _edge("COVERS", {"AccessFlow", "Bundle"}, {"Resource", "Integration", "Bundle"}),
-            _edge("APPROVER", {"User", "Group"}, {"AccessFlow"}),
+            # to a flow: who it names; to a pending request: who may review its step now
+            _edge("APPROVER", {"User", "Group"}, {"AccessFlow", "AccessRequest"}),
             _edge("OWNS", {"User"}, {"ApiToken"}),
         )
     }

@@ -19,6 +19,9 @@ from graph.store import GraphError
 MAX_QUERY_CHARS = 10_000
 MAX_ROW_CAP = 100_000
 MAX_TIMEOUT_S = 300.0
+QUERY_MEMORY_MIB = 1024
+"""How much memory an embedded raw query may use beyond the server's own size: the
+ceiling of the child process it runs in (Neo4j bounds its own transactions)."""
 
 READ_PROCEDURES = frozenset(
     {
@@ -50,7 +53,9 @@ _ADMIN_WORDS = frozenset({"ALTER", "RENAME", "GRANT", "DENY", "REVOKE", "START",
 @dataclass(frozen=True)
 class QueryResult:
     """Columns in RETURN order and rows of plain values; a node or relationship is a
-    dict `{"kind": ..., "key": ..., "props": {...}}`. `truncated`: more rows than the cap."""
+    dict `{"kind": ..., "key": ..., "props": {...}}`. The rows are the first rows of the
+    exact answer (the cap never cuts matches before WHERE, DISTINCT or an aggregate);
+    `truncated`: the answer had more rows than the cap, and the rest were dropped."""
 
     columns: tuple[str, ...]
     rows: tuple[tuple[Any, ...], ...]

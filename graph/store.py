@@ -7,7 +7,7 @@ expectation fails the whole write raises `ConflictError` and changes nothing.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
@@ -211,6 +211,14 @@ class GraphStore(Protocol):
 
     def resource_context(self, ref: NodeRef) -> ResourceContext:
         """Raise UnknownNode when the resource does not exist."""
+
+    def resources_below(
+        self, ref: NodeRef, *, keys: Collection[str], tags: Collection[str], limit: int
+    ) -> list[Node]:
+        """The Resources below `ref` over PART_OF, at any depth (cycles end the walk), whose
+        key is one of `keys` or which carry one of `tags`: at most `limit`, by key. What a
+        grant on `ref` would reach that someone wants kept out of reach; raise UnknownNode
+        when `ref` does not exist."""
 
     # --- analyses (graph.analysis holds their results; each raises UnknownNode) ----------
 

@@ -1,4 +1,5 @@
-"""Analysis for admins: flows that allow nothing, and flows shadowed by another flow.
+"""Analysis for admins: flows that allow nothing, flows shadowed by another flow, and
+flows offering containers that hold what they exclude (requests for those are refused).
 
 Both readings are conservative: a flow is flagged only when the claim holds for every
 request, so a flag is always worth acting on (a flow not flagged may still be redundant).
@@ -8,18 +9,20 @@ passes in from the graph.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable
+from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass
 
 from policies.compiler import flow_targets
 from policies.flows import AccessFlow
+from policies.forbid import ForbidRule
+from policies.reach import Blocked, Finder, blocked, lookout
 from policies.windows import Window
 
 
 @dataclass(frozen=True)
 class Finding:
     flow_key: str
-    kind: str  # "allows-nothing" or "shadowed"
+    kind: str  # "allows-nothing", "shadowed" or "reaches-excluded"
     message: str
     by: str = ""  # the shadowing flow's key
 
@@ -65,6 +68,42 @@ def shadowed_flows(flows: Iterable[AccessFlow]) -> list[Finding]:
             )
             break
     return findings
+
+
+def flows_reaching_excluded(
+    flows: Iterable[AccessFlow],
+    rules: Iterable[ForbidRule],
+    find: Callable[[tuple[str, str]], Finder],
+) -> list[Finding]:
+    """Enabled flows offering an integration or resource that holds something the flow
+    excludes or a forbid rule closes (at all times or outside its window): requests for
+    that container as a whole are refused, which an admin may not expect.
+    `find(target)` looks below the target (kind, key) in the graph."""
+    closing = [rule for rule in rules if rule.enabled]
+    findings = []
+    for flow in sorted((f for f in flows if f.enabled), key=lambda f: f.key):
+        look = lookout(flow, closing)
+        if not look:
+            continue
+        for target in flow_targets(flow):
+            if target[0] not in ("Integration", "Resource"):
+                continue  # types, tags and bundles name no one container to look below
+            held = blocked(flow, closing, find(target)(look))
+            if held:
+                findings.append(_reaching(flow, target[1], held))
+    return findings
+
+
+def _reaching(flow: AccessFlow, container: str, held: list[Blocked]) -> Finding:
+    named = "; ".join(f"`{b.key}` ({'; '.join(b.reasons)})" for b in held[:3])
+    more = f" and {len(held) - 3} more" if len(held) > 3 else ""
+    return Finding(
+        flow.key,
+        "reaches-excluded",
+        f"flow `{flow.key}` offers `{container}`, which holds what may not be granted: "
+        f"{named}{more}; requests for `{container}` as a whole are refused: offer the "
+        "resources inside it instead, or change the exclusion or rule",
+    )
 
 
 def _why_nothing(flow: AccessFlow, populated: Collection[str], users: Collection[str]) -> str:

@@ -15,6 +15,7 @@ from policies.flows import AccessFlow
 from policies.forbid import ForbidRule
 
 _TRIGGER_PLACES = {"portal": "the portal", "link": "an access link"}
+_OUTSIDE = 3  # the stage at which a flow's tag filter or exclusions leave the resource out
 
 
 def explain_deny(
@@ -44,7 +45,32 @@ def explain_deny(
         failure = "a flow matches but its policy did not allow the request"
         if errors:
             failure += f" ({'; '.join(errors)})"
+    if stage > _OUTSIDE:
+        # Another flow got further, but one the requester could use excludes the resource:
+        # say so first, or they would chase that other flow's condition for nothing.
+        excluding = [
+            _excluded(flow, resource)
+            for flow, (at, _) in zip(covering, judged, strict=True)
+            if at == _OUTSIDE and _excluded(flow, resource)
+        ]
+        if excluding:
+            failure = f"{excluding[0]}; {failure}"
     return f"no access flow lets `{principal.key}` request `{resource.key}`: {failure}"
+
+
+def explain_reach(
+    request: DecisionRequest, flow_key: str, out_of_reach: list[tuple[str, tuple[str, ...]]]
+) -> str:
+    """The reason for refusing a container whose grant would reach resources that flow
+    `flow_key` excludes or a forbid rule closes: (key, reasons) each, a few named."""
+    shown = [f"`{key}` ({'; '.join(reasons)})" for key, reasons in out_of_reach[:3]]
+    more = len(out_of_reach) - len(shown)
+    named = "; ".join(shown) + (f" and {more} more" if more > 0 else "")
+    who, what = request.principal.key, request.resource.key
+    return (
+        f"flow `{flow_key}` lets `{who}` request `{what}` but not everything in it: {named}: "
+        "request the resources you need one by one"
+    )
 
 
 def explain_forbid(
@@ -122,9 +148,8 @@ def _for_whom(flow: AccessFlow, request: DecisionRequest) -> tuple[str, str]:
     return "", f"{nearest} does not let you request for `{ctx.beneficiary}`"
 
 
-def _outside(flow: AccessFlow, request: DecisionRequest) -> str:
-    """Why the resource falls outside the flow's tag filter or exclusions; "" if it does not."""
-    resource = request.resource
+def _excluded(flow: AccessFlow, resource: Resource) -> str:
+    """How the flow excludes the resource ("flow `x` excludes ..."); "" if it does not."""
     chain = {
         key
         for kind, key in ((resource.kind, resource.key), *resource.ancestors)
@@ -132,10 +157,19 @@ def _outside(flow: AccessFlow, request: DecisionRequest) -> str:
     }
     excluded = [key for key in flow.exclude_resources if key in chain]
     if excluded:
-        return f"the nearest flow `{flow.key}` excludes `{excluded[0]}`"
+        return f"flow `{flow.key}` excludes `{excluded[0]}`"
     tagged = [tag for tag in flow.exclude_tags if tag in resource.tags]
     if tagged:
-        return f"the nearest flow `{flow.key}` excludes resources tagged `{tagged[0]}`"
+        return f"flow `{flow.key}` excludes resources tagged `{tagged[0]}`"
+    return ""
+
+
+def _outside(flow: AccessFlow, request: DecisionRequest) -> str:
+    """Why the resource falls outside the flow's tag filter or exclusions; "" if it does not."""
+    resource = request.resource
+    excluded = _excluded(flow, resource)
+    if excluded:
+        return f"the nearest {excluded}"
     if flow.tags and resource.tags.isdisjoint(flow.tags):
         wanted = " or ".join(f"`{tag}`" for tag in flow.tags)
         return f"the nearest flow `{flow.key}` offers only resources tagged {wanted}"
@@ -157,7 +191,7 @@ def _first_failure(
         return 2, for_whom
     outside = _outside(flow, request)
     if outside:
-        return 3, outside
+        return _OUTSIDE, outside
     nearest = f"the nearest flow `{flow.key}`"
     if ctx.trigger != flow.trigger:
         place = _TRIGGER_PLACES.get(flow.trigger, flow.trigger)

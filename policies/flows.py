@@ -12,6 +12,8 @@ from policies.windows import Window, WindowInvalid, parse_window
 
 # A week is the longest access any flow may hand out in one grant.
 MAX_DURATION_MINUTES = 7 * 24 * 60
+# How far ahead a request may ask its access to start, at most (a flow may allow less).
+MAX_LEAD_DAYS = 365
 TRIGGERS = ("portal", "link")
 APPROVAL_MODES = ("any", "all")
 _KEY = re.compile(r"^[a-z0-9][a-z0-9._-]{0,62}$")
@@ -60,6 +62,8 @@ class AccessFlow:
     escalation_users: tuple[str, ...] = ()
     escalation_groups: tuple[str, ...] = ()
     pending_timeout_minutes: int = 7 * 24 * 60  # an undecided request times out then
+    # How many days ahead a request may ask its access to start; 0: at once only.
+    max_lead_days: int = 30
     trigger: str = "portal"
     enabled: bool = True
     # A time window, in local time of `time_zone`; no days means every day.
@@ -184,6 +188,7 @@ class AccessFlow:
             ("max_extensions", 100),
             ("escalation_minutes", MAX_DURATION_MINUTES),
             ("pending_timeout_minutes", 90 * 24 * 60),
+            ("max_lead_days", MAX_LEAD_DAYS),
         ):
             value = getattr(self, name)
             if not 0 <= value <= most:

@@ -127,6 +127,11 @@ class ForbidRule:
         return rule
 
 
+def policy_id(rule: ForbidRule, target: tuple[str, str]) -> str:
+    """The `@id` of the policy closing `target`, one of `rule.targets()`."""
+    return f"{OWNER_PREFIX}{rule.key}:{rule.targets().index(target)}"
+
+
 def compile_forbid(rule: ForbidRule, schema: cedarpy.Schema | None = None) -> CompiledFlow:
     """One `forbid` per target, annotated `@id("forbid:<key>:<n>")` and `@forbid`."""
     rule.check()
@@ -134,16 +139,16 @@ def compile_forbid(rule: ForbidRule, schema: cedarpy.Schema | None = None) -> Co
         return CompiledFlow(OWNER_PREFIX + rule.key, (), "")
     targets = rule.targets()
     window = rule.window
-    policy_ids = tuple(f"{OWNER_PREFIX}{rule.key}:{n}" for n in range(len(targets)))
+    policy_ids = tuple(policy_id(rule, target) for target in targets)
     texts = []
-    for policy_id, target in zip(policy_ids, targets, strict=True):
+    for policy, target in zip(policy_ids, targets, strict=True):
         scope, condition = resource_scope(target)
         conditions = [c for c in (condition,) if c]
         if window is not None:
             conditions.append(f"!{window.cedar()}")
         when = (" when {\n  " + " &&\n  ".join(conditions) + "\n}") if conditions else ""
         texts.append(
-            f"@id({cedar_string(policy_id)})\n"
+            f"@id({cedar_string(policy)})\n"
             f"@forbid({cedar_string(rule.key)})\n"
             "forbid (\n"
             "  principal,\n"

@@ -9,6 +9,8 @@ from anyio import to_thread
 from graphql import GraphQLError
 from strawberry.types import Info
 
+from api.graphql.calls import current_call
+
 from broker import DomainError, Services
 from broker.authorize import authorize
 from graph import Node
@@ -38,7 +40,22 @@ def viewer_of(info: Info[Any, Any]) -> Node:
 
 
 async def run_use_case(fn: Any, /, *args: Any, **kwargs: Any) -> Any:
-    """Run a blocking broker call off the event loop; map domain errors to GraphQL errors."""
+    """Run a blocking broker call off the event loop, within the caller's share of worker
+    threads and only while the client is still there; map domain errors to GraphQL errors."""
+    call = current_call.get()
+    if call is None:
+        return await _run(fn, *args, **kwargs)
+    await call.take_turn()
+    async with call.slots:
+        if call.gone.is_set():
+            raise GraphQLError(
+                "the client went away: the rest of the request was not run",
+                extensions={"code": "client_gone"},
+            )
+        return await _run(fn, *args, **kwargs)
+
+
+async def _run(fn: Any, /, *args: Any, **kwargs: Any) -> Any:
     try:
         return await to_thread.run_sync(lambda: fn(*args, **kwargs))
     except DomainError as refused:

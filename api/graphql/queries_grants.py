@@ -8,6 +8,7 @@ import strawberry
 from strawberry.types import Info
 
 from api.graphql.context import context_of, run_use_case, viewer_of
+from api.graphql.paging import DEFAULT_PAGE, First, Offset, window
 from api.graphql.types_admin import AccessDetail, Task
 from broker.access_details import access_details
 from broker.task_queries import my_tasks
@@ -23,8 +24,15 @@ class GrantQueries:
         return [AccessDetail(name=k, value=v) for k, v in sorted(found.items())]
 
     @strawberry.field(description="Manual tasks assigned to you: open ones, or done ones.")
-    async def my_tasks(self, info: Info[Any, Any], done: bool = False) -> list[Task]:
+    async def my_tasks(
+        self,
+        info: Info[Any, Any],
+        done: bool = False,
+        first: First = DEFAULT_PAGE,
+        offset: Offset = 0,
+    ) -> list[Task]:
+        span = window(first, offset)
         found = await run_use_case(
             my_tasks, context_of(info).services, viewer=viewer_of(info).key, done=done
         )
-        return [Task.of(n) for n in found]
+        return [Task.of(n) for n in found[span]]

@@ -10,6 +10,7 @@ from strawberry.scalars import JSON
 from strawberry.types import Info
 
 from api.graphql.context import context_of, run_use_case, viewer_of
+from api.graphql.paging import DEFAULT_PAGE, First, Offset, window
 from api.graphql.types_graph import (
     Access,
     AccessPath,
@@ -37,24 +38,42 @@ async def _ask(info: Info[Any, Any], fn: Any, **kwargs: Any) -> Any:
 class GraphQueries:
     @strawberry.field(description="Every resource an identity reaches now, and how.")
     async def effective_access(
-        self, info: Info[Any, Any], identity: str, kind: IdentityKind = _USER
+        self,
+        info: Info[Any, Any],
+        identity: str,
+        kind: IdentityKind = _USER,
+        first: First = DEFAULT_PAGE,
+        offset: Offset = 0,
     ) -> list[Access]:
+        span = window(first, offset)
         found = await _ask(info, gq.effective_access, identity=NodeRef(kind.value, identity))
-        return [Access.of(a) for a in found]
+        return [Access.of(a) for a in found[span]]
 
     @strawberry.field(description="Every identity with access to a resource now, with the path.")
     async def who_can_access(
-        self, info: Info[Any, Any], resource: str, kind: ResourceKind = _RESOURCE
+        self,
+        info: Info[Any, Any],
+        resource: str,
+        kind: ResourceKind = _RESOURCE,
+        first: First = DEFAULT_PAGE,
+        offset: Offset = 0,
     ) -> list[Access]:
+        span = window(first, offset)
         found = await _ask(info, gq.who_can_access, resource=NodeRef(kind.value, resource))
-        return [Access.of(a) for a in found]
+        return [Access.of(a) for a in found[span]]
 
     @strawberry.field(description="Identities an enabled access flow lets request a resource.")
     async def who_could_request(
-        self, info: Info[Any, Any], resource: str, kind: ResourceKind = _RESOURCE
+        self,
+        info: Info[Any, Any],
+        resource: str,
+        kind: ResourceKind = _RESOURCE,
+        first: First = DEFAULT_PAGE,
+        offset: Offset = 0,
     ) -> list[Requester]:
+        span = window(first, offset)
         found = await _ask(info, gq.who_could_request, resource=NodeRef(kind.value, resource))
-        return [Requester.of(r) for r in found]
+        return [Requester.of(r) for r in found[span]]
 
     @strawberry.field(description="Every path from an identity to a resource, through grants now.")
     async def access_paths(
@@ -65,7 +84,10 @@ class GraphQueries:
         max_depth: int = 6,
         identity_kind: IdentityKind = _USER,
         resource_kind: ResourceKind = _RESOURCE,
+        first: First = DEFAULT_PAGE,
+        offset: Offset = 0,
     ) -> list[AccessPath]:
+        span = window(first, offset)
         found = await _ask(
             info,
             gq.access_paths,
@@ -73,7 +95,7 @@ class GraphQueries:
             resource=NodeRef(resource_kind.value, resource),
             max_depth=max_depth,
         )
-        return [AccessPath.of(p) for p in found]
+        return [AccessPath.of(p) for p in found[span]]
 
     @strawberry.field(description="What an identity reaches now, per integration and per tag.")
     async def blast_radius(
@@ -83,15 +105,24 @@ class GraphQueries:
         return BlastRadius.of(found)
 
     @strawberry.field(description="The library of saved audit queries.")
-    async def saved_queries(self, info: Info[Any, Any]) -> list[SavedQuery]:
-        return [SavedQuery.of(q) for q in await _ask(info, gq.saved_queries)]
+    async def saved_queries(
+        self, info: Info[Any, Any], first: First = DEFAULT_PAGE, offset: Offset = 0
+    ) -> list[SavedQuery]:
+        span = window(first, offset)
+        return [SavedQuery.of(q) for q in (await _ask(info, gq.saved_queries))[span]]
 
     @strawberry.field(description="Run a saved audit query; `now` defaults to the present.")
     async def run_saved_query(
-        self, info: Info[Any, Any], name: str, params: JSON | None = None
+        self,
+        info: Info[Any, Any],
+        name: str,
+        params: JSON | None = None,
+        first: First = DEFAULT_PAGE,
+        offset: Offset = 0,
     ) -> list[Finding]:
+        span = window(first, offset)
         found = await _ask(info, gq.run_saved_query, name=name, params=params)
-        return [Finding.of(f) for f in found]
+        return [Finding.of(f) for f in found[span]]
 
     @strawberry.field(description="Read-only Cypher with `$name` parameters; writes are refused.")
     async def raw_query(

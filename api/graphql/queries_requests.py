@@ -8,6 +8,7 @@ import strawberry
 from strawberry.types import Info
 
 from api.graphql.context import authorized_viewer, context_of, run_use_case, viewer_of
+from api.graphql.paging import DEFAULT_PAGE, First, Offset, window
 from api.graphql.types import AccessRequest, User
 from broker.queries import active_grants, my_requests, pending_approvals
 from graph import Node
@@ -21,29 +22,40 @@ class RequestQueries:
         return User.of(self_viewer(info))
 
     @strawberry.field(description="Every request the signed-in user made, newest first.")
-    async def my_requests(self, info: Info[Any, Any]) -> list[AccessRequest]:
+    async def my_requests(
+        self, info: Info[Any, Any], first: First = DEFAULT_PAGE, offset: Offset = 0
+    ) -> list[AccessRequest]:
+        span = window(first, offset)
         me = self_viewer(info)
         found = await run_use_case(my_requests, context_of(info).services, user=me.key)
-        return [AccessRequest.of(n) for n in found]
+        return [AccessRequest.of(n) for n in found[span]]
 
     @strawberry.field(description="Grants in force now: yours, or everyone's for admins.")
     async def active_grants(
-        self, info: Info[Any, Any], everyone: bool = False
+        self,
+        info: Info[Any, Any],
+        everyone: bool = False,
+        first: First = DEFAULT_PAGE,
+        offset: Offset = 0,
     ) -> list[AccessRequest]:
+        span = window(first, offset)
         if everyone:
             me = authorized_viewer(info, "viewAllGrants", Target.api())
         else:
             me = self_viewer(info)
         services = context_of(info).services
         found = await run_use_case(active_grants, services, viewer=me.key, everyone=everyone)
-        return [AccessRequest.of(n) for n in found]
+        return [AccessRequest.of(n) for n in found[span]]
 
     @strawberry.field(description="Pending requests the signed-in user may approve.")
-    async def pending_approvals(self, info: Info[Any, Any]) -> list[AccessRequest]:
+    async def pending_approvals(
+        self, info: Info[Any, Any], first: First = DEFAULT_PAGE, offset: Offset = 0
+    ) -> list[AccessRequest]:
         # Each request listed has passed an `approve` decision in the broker.
+        span = window(first, offset)
         me = self_viewer(info)
         found = await run_use_case(pending_approvals, context_of(info).services, approver=me.key)
-        return [AccessRequest.of(n) for n in found]
+        return [AccessRequest.of(n) for n in found[span]]
 
 
 def self_viewer(info: Info[Any, Any]) -> Node:

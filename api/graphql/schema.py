@@ -1,14 +1,20 @@
 """The GraphQL schema: each area's queries and mutations, merged, behind the limits.
 
 Resolvers are thin: each calls one broker use case, which asks the API policies first.
+`schema.graphql` at the repository root is this schema's SDL, written by `keyturn schema`.
 """
 
 from __future__ import annotations
 
-import strawberry
-from strawberry.extensions import MaxTokensLimiter
+from typing import Any
 
-from api.graphql.limits import MAX_QUERY_DEPTH, depth_limit
+import strawberry
+from graphql import GraphQLError
+from strawberry.extensions import MaxTokensLimiter
+from strawberry.types import ExecutionContext
+
+from api.graphql.guard import Guard
+from api.graphql.limits import MAX_QUERY_DEPTH, shape_limits
 from api.graphql.mutations_admin import AdminMutations
 from api.graphql.mutations_bundles import BundleMutations
 from api.graphql.mutations_flows import FlowMutations
@@ -24,7 +30,7 @@ from api.graphql.queries_tokens import TokenQueries
 
 MAX_QUERY_TOKENS = 2000
 
-__all__ = ["MAX_QUERY_DEPTH", "MAX_QUERY_TOKENS", "schema"]
+__all__ = ["MAX_QUERY_DEPTH", "MAX_QUERY_TOKENS", "schema", "sdl"]
 
 
 @strawberry.type
@@ -44,8 +50,26 @@ class Mutation(
     pass
 
 
-schema = strawberry.Schema(
+class _Schema(strawberry.Schema):
+    def process_errors(
+        self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
+    ) -> None:
+        """Nothing here: `Guard` logs each error once, without the document (strawberry's
+        default logs every error at ERROR with the whole document and its variables)."""
+
+
+def _tokens() -> Any:
+    return MaxTokensLimiter(max_token_count=MAX_QUERY_TOKENS)
+
+
+schema = _Schema(
     query=Query,
     mutation=Mutation,
-    extensions=[depth_limit, lambda: MaxTokensLimiter(max_token_count=MAX_QUERY_TOKENS)],
+    extensions=[Guard, shape_limits, _tokens],
 )
+
+
+def sdl() -> str:
+    """The schema as SDL, the text of `schema.graphql` (web codegen reads that file; live
+    introspection is for signed-in callers only, and within the cost budget)."""
+    return schema.as_str() + "\n"

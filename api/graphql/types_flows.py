@@ -68,6 +68,7 @@ class AccessFlow:
     escalation_users: list[str]
     escalation_groups: list[str]
     pending_timeout_minutes: int
+    max_lead_days: int
     trigger: str
     enabled: bool
     window_days: list[str]
@@ -133,6 +134,7 @@ class AccessFlowInput:
     escalation_users: list[str] | None = None
     escalation_groups: list[str] | None = None
     pending_timeout_minutes: int | None = None
+    max_lead_days: int | None = None
     trigger: str | None = None
     enabled: bool | None = None
     window_days: list[str] | None = None
@@ -146,10 +148,16 @@ class AccessFlowInput:
         return Flow.from_dict(given)
 
 
-@strawberry.type(description="A flow that allows nothing, or one another flow shadows.")
+@strawberry.type(
+    description="A flow that allows nothing, one another flow shadows, or one offering a "
+    "container that holds what it excludes or a forbid rule closes."
+)
 class FlowFinding:
     flow: str
-    kind: str = strawberry.field(description="`allows-nothing` or `shadowed`")
+    kind: str = strawberry.field(
+        description="`allows-nothing`, `shadowed` or `reaches-excluded` (requests for the "
+        "container as a whole are refused)"
+    )
     message: str
     by: str | None = strawberry.field(description="the shadowing flow")
 

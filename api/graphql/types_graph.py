@@ -12,6 +12,7 @@ from strawberry.types import Info
 
 import graph.analysis as analysis
 from api.graphql.context import context_of, run_use_case, viewer_of
+from api.graphql.paging import DEFAULT_PAGE, First, Offset, window
 from api.graphql.types import time_of
 from broker import graph_queries
 from graph import Node, NodeRef, QueryResult
@@ -181,8 +182,14 @@ class GraphNode:
 
     @strawberry.field(description="The nodes one `edge` away, along it (OUT) or against it.")
     async def neighbours(
-        self, info: Info[Any, Any], edge: str, direction: Direction = Direction.OUT
+        self,
+        info: Info[Any, Any],
+        edge: str,
+        direction: Direction = Direction.OUT,
+        first: First = DEFAULT_PAGE,
+        offset: Offset = 0,
     ) -> list[GraphNode]:
+        span = window(first, offset)
         found = await run_use_case(
             graph_queries.neighbours,
             context_of(info).services,
@@ -191,7 +198,7 @@ class GraphNode:
             edge=edge,
             outgoing=direction is Direction.OUT,
         )
-        return [GraphNode.of(n) for n in found]
+        return [GraphNode.of(n) for n in found[span]]
 
     @classmethod
     def of(cls, node: Node) -> GraphNode:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from broker.approval._index import awaiting, index_ops, new_request_ops
 from broker.approval._plan import (
     MANAGER,
     Approvals,
@@ -27,9 +28,13 @@ __all__ = [
     "Approvals",
     "Need",
     "StepPlan",
+    "awaiting",
+    "index_ops",
     "manager_of",
     "members_of",
+    "new_request_ops",
     "open_plan",
+    "opening_step",
     "request_plan",
     "step_plan",
 ]
@@ -81,3 +86,21 @@ def open_plan(
         "escalated": False,
         "pending_until": now + flow.pending_timeout_minutes * 60,
     }
+
+
+def opening_step(
+    services: Services,
+    *,
+    flow: AccessFlow,
+    requester: IdentityContext,
+    beneficiary: IdentityContext,
+) -> StepPlan:
+    """The first step of `flow`'s plan for a new request (not escalated yet)."""
+    return step_plan(
+        services.store,
+        flow,
+        0,
+        requester=requester.node.ref,
+        beneficiary=beneficiary.node.key,
+        manager=requester.manager,
+    )

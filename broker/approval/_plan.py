@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
+from itertools import islice
 
 from graph import GraphStore, Node, NodeRef, UnknownNode
 from policies.flows import AccessFlow
@@ -91,7 +92,31 @@ class StepPlan:
             return "it names no one who may approve"
         if self.mode == "all" and open_needs:
             return f"nobody can approve for `{open_needs[0].label}`"
+        if self.mode == "all" and not self._fillable(store):
+            return "its approvals need more distinct people than it names (one person counts once)"
         return None
+
+    def _fillable(self, store: GraphStore) -> bool:
+        """Whether distinct eligible people could meet every need at once. Each need looks
+        at no more than len(needs) candidates: with that many, it can always be matched
+        (Hall's condition), so a group of thousands costs the same as a small one."""
+        size = len(self.needs)
+        candidates = [
+            list(islice(_eligible(_need_people(store, n), self.excluded), size)) for n in self.needs
+        ]
+        holder: dict[str, int] = {}
+
+        def place(index: int, tried: set[str]) -> bool:
+            for person in candidates[index]:
+                if person in tried:
+                    continue
+                tried.add(person)
+                if person not in holder or place(holder[person], tried):
+                    holder[person] = index
+                    return True
+            return False
+
+        return all(place(index, set()) for index in range(size))
 
     def people(self, store: GraphStore) -> frozenset[str]:
         """Every enabled user whose approval counts in this step now (for notices)."""
@@ -203,6 +228,14 @@ def _need_people(store: GraphStore, need: Need) -> Iterator[str]:
 def _people(store: GraphStore, users: Iterable[str], groups: Iterable[str]) -> Iterator[str]:
     yield from _enabled(store, users)
     yield from members_of(store, groups)
+
+
+def _eligible(people: Iterator[str], excluded: frozenset[str]) -> Iterator[str]:
+    seen: set[str] = set()
+    for person in people:
+        if person not in excluded and person not in seen:
+            seen.add(person)
+            yield person
 
 
 def _first(people: Iterator[str], excluded: frozenset[str]) -> str | None:

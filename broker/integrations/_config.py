@@ -6,9 +6,9 @@ import json
 import re
 from collections.abc import Mapping
 from typing import Any
-from urllib.parse import urlsplit
 
 from broker.errors import InvalidInput
+from broker.outbound import PUBLIC_ONLY, Outbound
 from broker.secrets import unseal
 from graph import GraphStore, Node
 
@@ -19,9 +19,15 @@ _MIN_SECRET = 16
 
 
 def check_config(
-    store: GraphStore, *, key: str, type_: str, config: Mapping[str, Any]
+    store: GraphStore,
+    *,
+    key: str,
+    type_: str,
+    config: Mapping[str, Any],
+    outbound: Outbound = PUBLIC_ONLY,
 ) -> dict[str, Any]:
-    """The config to seal for integration `key` of `type_`; raise InvalidInput when wrong."""
+    """The config to seal for integration `key` of `type_`; raise InvalidInput when wrong.
+    A webhook's URL must be a target `outbound` allows."""
     if not _TYPE.match(type_):
         raise InvalidInput(
             f"integration type `{type_}` must be lowercase letters, digits, `-` or `_`, "
@@ -30,7 +36,7 @@ def check_config(
     if type_ == MANUAL:
         return _manual(store, key, config)
     if type_ == WEBHOOK:
-        return _webhook(key, config)
+        return _webhook(key, config, outbound)
     return dict(config)
 
 
@@ -59,11 +65,11 @@ def _manual(store: GraphStore, key: str, config: Mapping[str, Any]) -> dict[str,
     return {"fulfillers": sorted({str(u) for u in fulfillers})}
 
 
-def _webhook(key: str, config: Mapping[str, Any]) -> dict[str, Any]:
+def _webhook(key: str, config: Mapping[str, Any], outbound: Outbound) -> dict[str, Any]:
     url, secret = str(config.get("url") or ""), str(config.get("secret") or "")
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
+    if not url:
         raise InvalidInput(f"webhook integration `{key}` needs an http:// or https:// `url`")
+    outbound.check(url, what=f"the `url` of webhook integration `{key}`")
     if len(secret) < _MIN_SECRET:
         raise InvalidInput(
             f"webhook integration `{key}` needs a signing `secret` of at least "

@@ -12,6 +12,7 @@ from broker.integrations._config import MANUAL, WEBHOOK, read_config
 from broker.integrations._manual import ManualIntegration
 from broker.integrations._webhook import WEBHOOK_RETRY, IntegrationFailed, WebhookIntegration
 from broker.notify import Notice
+from broker.outbound import Outbound
 from broker.services import Clock, GraphOnlyProvisioner, Provisioner, Services
 from graph import GraphStore, Node, UnknownNode
 
@@ -32,22 +33,27 @@ class IntegrationProvisioner:
         retry: RetryPolicy = WEBHOOK_RETRY,
         timeout: float = 10.0,
         publish: Callable[[Notice], None] | None = None,
+        outbound: Callable[[], Outbound] = Outbound,
     ) -> None:
+        """`outbound` gives the rules for webhook targets, read at each call like the
+        clock (the default: public targets only)."""
         self._store = store
         self._clock = clock
         self._publish = publish
         self._retry = retry
         self._timeout = timeout
+        self._outbound = outbound
         self._graph_only = GraphOnlyProvisioner()
 
     @classmethod
     def for_services(cls, services: Services, **options: Any) -> IntegrationProvisioner:
-        """The provisioner for `services`: its graph, and its clock and notifier as they are
-        at each call (a server may swap the notifier after wiring)."""
+        """The provisioner for `services`: its graph, and its clock, notifier and outbound
+        rules as they are at each call (a server may swap the notifier after wiring)."""
         return cls(
             services.store,
             clock=lambda: services.clock(),
             publish=lambda notice: services.notifier.publish(notice),
+            outbound=lambda: services.outbound,
             **options,
         )
 
@@ -84,6 +90,7 @@ class IntegrationProvisioner:
             secret=str(config.get("secret", "")),
             retry=self._retry,
             timeout=self._timeout,
+            outbound=self._outbound(),
         )
 
     def integration_of(self, request: Node) -> Node | None:

@@ -10,12 +10,9 @@ from __future__ import annotations
 
 import json
 import time
-import urllib.error
-import urllib.request
 import uuid
 from collections.abc import Callable
 from typing import Any
-from urllib.parse import urlsplit
 
 from broker._backoff import RetryPolicy
 from broker.notify import (
@@ -25,6 +22,7 @@ from broker.notify import (
     TIMESTAMP_HEADER,
     sign,
 )
+from broker.outbound import PUBLIC_ONLY, Outbound, OutboundFailed, where
 from graph import Node
 
 IDEMPOTENCY_HEADER = "Idempotency-Key"
@@ -47,6 +45,7 @@ class WebhookIntegration:
         retry: RetryPolicy = WEBHOOK_RETRY,
         timeout: float = 10.0,
         sleep: Callable[[float], None] = time.sleep,
+        outbound: Outbound = PUBLIC_ONLY,
     ) -> None:
         self._integration = integration
         self._url = url
@@ -54,6 +53,7 @@ class WebhookIntegration:
         self._retry = retry
         self._timeout = timeout
         self._sleep = sleep
+        self._outbound = outbound
 
     def grant(self, request: Node) -> dict[str, str]:
         """POST the grant; the receiver may answer `{"details": {name: text}}` (for example
@@ -81,42 +81,30 @@ class WebhookIntegration:
 
     def _send(self, action: str, idempotency_key: str, body: bytes) -> Any:
         timestamp = str(int(time.time()))
-        http = urllib.request.Request(  # noqa: S310 - the scheme is checked when saved
-            self._url,
-            data=body,
-            method="POST",
-            headers={
-                "Content-Type": "application/json",
-                "User-Agent": "keyturn-integration",
-                EVENT_HEADER: action,
-                DELIVERY_HEADER: uuid.uuid4().hex,
-                IDEMPOTENCY_HEADER: idempotency_key,
-                TIMESTAMP_HEADER: timestamp,
-                SIGNATURE_HEADER: sign(self._secret, timestamp, body),
-            },
-        )
+        headers = {
+            "Content-Type": "application/json",
+            "User-Agent": "keyturn-integration",
+            EVENT_HEADER: action,
+            DELIVERY_HEADER: uuid.uuid4().hex,
+            IDEMPOTENCY_HEADER: idempotency_key,
+            TIMESTAMP_HEADER: timestamp,
+            SIGNATURE_HEADER: sign(self._secret, timestamp, body),
+        }
         try:
-            with urllib.request.urlopen(http, timeout=self._timeout) as answer:  # noqa: S310
-                status, text = int(answer.status), answer.read()
-        except urllib.error.HTTPError as refused:
-            refused.close()
-            raise IntegrationFailed(
-                f"{self._where()} answered {refused.code} to {action}"
-            ) from None
-        except (urllib.error.URLError, OSError) as unreachable:
-            reason = getattr(unreachable, "reason", unreachable)
-            raise IntegrationFailed(f"{self._where()} unreachable: {reason}") from None
-        if not 200 <= status < 300:
-            raise IntegrationFailed(f"{self._where()} answered {status} to {action}")
+            answer = self._outbound.post(
+                self._url, body=body, headers=headers, timeout=self._timeout
+            )
+        except OutboundFailed as failed:
+            raise IntegrationFailed(f"{self._where()} {failed}") from None
+        if not 200 <= answer.status < 300:
+            raise IntegrationFailed(f"{self._where()} answered {answer.status} to {action}")
         try:
-            return json.loads(text) if text.strip() else {}
+            return json.loads(answer.body) if answer.body.strip() else {}
         except ValueError:
             return {}
 
     def _where(self) -> str:
-        parts = urlsplit(self._url)
-        port = f":{parts.port}" if parts.port else ""
-        return f"integration `{self._integration}` at `{parts.scheme}://{parts.hostname}{port}`"
+        return f"integration `{self._integration}` at `{where(self._url)}`"
 
 
 def _payload(integration: str, action: str, request: Node) -> dict[str, Any]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import smtplib
 import ssl
 import threading
@@ -62,7 +63,10 @@ class SmtpMailer:
 
 
 class OutboxMailer:
-    """Writes each message as an .eml file; says once, in the log, where they go."""
+    """Writes each message as an .eml file; says once, in the log, where they go.
+
+    Mails hold access links and names, so the folder is the owner's only (0700) and each
+    mail is created 0600, whatever the umask."""
 
     def __init__(self, folder: str | Path) -> None:
         self._folder = Path(folder)
@@ -79,12 +83,18 @@ class OutboxMailer:
     def send(self, message: EmailMessage) -> None:
         with self._lock:
             if not self._told:
-                self._folder.mkdir(parents=True, exist_ok=True)
+                self._folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+                try:
+                    self._folder.chmod(0o700)  # a folder an older Keyturn made 0755
+                except PermissionError:
+                    _log.warning("cannot make outbox folder %s owner-only", self._folder)
                 _log.info("no SMTP server configured: writing mail to %s", self._folder.resolve())
                 self._told = True
         name = f"{uuid.uuid4().hex}.eml"
         partial = self._folder / f".{name}.tmp"
-        partial.write_bytes(bytes(message))
+        fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "wb") as out:
+            out.write(bytes(message))
         partial.replace(self._folder / name)
 
 

@@ -14,8 +14,10 @@ from broker._backoff import RetryPolicy
 from broker.errors import InvalidInput
 from broker.notify._events import Notice, NoticeKind
 from broker.notify._mail import Mailer, mailer_for
+from broker.notify._render import free_text, name
 from broker.notify._webhook import Webhook, deliver
 from broker.notify._worker import DeliveryWorker, Job
+from broker.outbound import PUBLIC_ONLY, Outbound
 
 _log = logging.getLogger(__name__)
 
@@ -57,8 +59,10 @@ class Notifier:
         retry: RetryPolicy | None = None,
         capacity: int = 1000,
         webhook_timeout: float = 10.0,
+        outbound: Outbound = PUBLIC_ONLY,
     ) -> None:
         self._mailer = mailer
+        self._outbound = outbound
         self._webhooks = tuple(webhooks)
         self._public_url = public_url.rstrip("/")
         self._sender = sender
@@ -82,7 +86,14 @@ class Notifier:
                 self._worker.submit(
                     Job(
                         label=f"{notice.kind.value} webhook to {hook.where}",
-                        run=partial(deliver, hook, notice.kind, payload, timeout=self._timeout),
+                        run=partial(
+                            deliver,
+                            hook,
+                            notice.kind,
+                            payload,
+                            timeout=self._timeout,
+                            outbound=self._outbound,
+                        ),
                     )
                 )
 
@@ -91,14 +102,19 @@ class Notifier:
         needs them), fulfillers for a task, admins for a failing revoke, else the outcome
         for the requester or the beneficiary."""
         if notice.kind is NoticeKind.REQUEST_CREATED:
+            requester, resource = name(notice.requester), name(notice.resource)
+            # Keyturn's link comes first; what the requester wrote follows, quoted on one
+            # line with its links defanged, so it can never pose as the real link.
+            justification = free_text(notice.details.get("justification") or "") or "-"
             return [
                 self._message(
                     to=approver,
-                    subject=f"Review access request: {notice.requester} -> {notice.resource}",
+                    subject=f"Review access request: {requester} -> {resource}",
                     body=(
-                        f"{notice.requester} asks for access to {notice.resource}.\n"
-                        f"Justification: {notice.details.get('justification') or '-'}\n\n"
-                        f"Approve or reject it: {self.link(notice.request)}\n"
+                        f"{requester} asks for access to {resource}.\n\n"
+                        f"Approve or reject it: {self.link(notice.request)}\n\n"
+                        f"Justification, as {requester} wrote it:\n"
+                        f"  > {justification}\n"
                     ),
                 )
                 for approver in notice.approvers
@@ -106,17 +122,18 @@ class Notifier:
         if notice.kind is NoticeKind.TASK_OPENED:
             return [self._task_message(notice, to) for to in notice.assignees]
         if notice.admins:
-            holder = notice.beneficiary or notice.requester
+            holder = name(notice.beneficiary or notice.requester)
+            resource = name(notice.resource)
             return [
                 self._message(
                     to=admin,
-                    subject=f"Action needed: revoking access to {notice.resource} fails",
+                    subject=f"Action needed: revoking access to {resource} fails",
                     body=(
                         f"Keyturn could not revoke {holder}'s access to "
-                        f"{notice.resource} (request {notice.request}) after "
-                        f"{notice.details.get('failures')} attempts and keeps retrying.\n"
-                        f"Last error: {notice.details.get('error')}\n"
-                        f"Check the integration, then the grant: {self.link(notice.request)}\n"
+                        f"{resource} (request {name(notice.request)}) after "
+                        f"{name(notice.details.get('failures'))} attempts and keeps retrying.\n"
+                        f"Check the integration, then the grant: {self.link(notice.request)}\n\n"
+                        f"Last error: {free_text(notice.details.get('error'))}\n"
                     ),
                 )
                 for admin in notice.admins
@@ -133,28 +150,33 @@ class Notifier:
             return []
         if notice.kind is NoticeKind.CANCELLED and notice.actor == notice.requester:
             return []
-        subject = f"Access to {notice.resource} {what}"
+        resource, requester = name(notice.resource), name(notice.requester)
+        beneficiary = name(notice.beneficiary)
+        subject = f"Access to {resource} {what}"
+        # After Keyturn's link: the details (a reason someone wrote among them), one line each.
         details = [
-            f"{k.replace('_', ' ').capitalize()}: {v}" for k, v in notice.details.items() if v
+            f"  {k.replace('_', ' ').capitalize()}: {free_text(v)}"
+            for k, v in notice.details.items()
+            if v
         ]
         link = f"Details: {self.link(notice.request)}"
         if not notice.beneficiary or notice.kind not in _TO_BENEFICIARY:
-            lines = [f"Your request for {notice.resource} {what}.", *details, link]
+            lines = [f"Your request for {resource} {what}.", link, *details]
             if notice.beneficiary:
-                lines.insert(1, f"You asked for it for {notice.beneficiary}.")
+                lines.insert(1, f"You asked for it for {beneficiary}.")
             return [self._message(to=notice.requester, subject=subject, body=_text(lines))]
         theirs = [
-            f"Your access to {notice.resource} {what}.",
-            f"{notice.requester} asked for it for you.",
-            *details,
+            f"Your access to {resource} {what}.",
+            f"{requester} asked for it for you.",
             link,
+            *details,
         ]
         mails = [self._message(to=notice.beneficiary, subject=subject, body=_text(theirs))]
         if notice.kind is NoticeKind.GRANTED:
             asked = [
-                f"Your request for {notice.resource} {what}: {notice.beneficiary} has it now.",
-                *details,
+                f"Your request for {resource} {what}: {beneficiary} has it now.",
                 link,
+                *details,
             ]
             mails.append(self._message(to=notice.requester, subject=subject, body=_text(asked)))
         return mails
@@ -162,30 +184,32 @@ class Notifier:
     def _no_longer_needed(self, notice: Notice, to: str) -> EmailMessage:
         """Tell an approver a request they were asked to review ended without them."""
         why = (
-            f"was cancelled by {notice.actor}"
+            f"was cancelled by {name(notice.actor)}"
             if notice.kind is NoticeKind.CANCELLED
             else "timed out undecided"
         )
+        requester, resource = name(notice.requester), name(notice.resource)
         return self._message(
             to=to,
-            subject=f"No review needed: {notice.requester} -> {notice.resource}",
+            subject=f"No review needed: {requester} -> {resource}",
             body=(
-                f"{notice.requester}'s request for {notice.resource} {why}, so it no longer "
+                f"{requester}'s request for {resource} {why}, so it no longer "
                 f"needs your review.\nDetails: {self.link(notice.request)}\n"
             ),
         )
 
     def _task_message(self, notice: Notice, to: str) -> EmailMessage:
-        action = str(notice.details.get("action", "grant"))
+        action = "grant" if notice.details.get("action", "grant") == "grant" else "revoke"
         doing = "Give" if action == "grant" else "Take away"
-        beneficiary = notice.details.get("beneficiary") or notice.requester
+        beneficiary = name(notice.details.get("beneficiary") or notice.requester)
+        resource = name(notice.resource)
         return self._message(
             to=to,
-            subject=f"Task: {action} access to {notice.resource} for {beneficiary}",
+            subject=f"Task: {action} access to {resource} for {beneficiary}",
             body=(
-                f"{doing} {beneficiary}'s access to {notice.resource} by hand "
-                f"(permissions: {notice.details.get('permissions') or '-'}), then mark task "
-                f"{notice.details.get('task')} done: {self.link(notice.request)}\n"
+                f"{doing} {beneficiary}'s access to {resource} by hand "
+                f"(permissions: {name(notice.details.get('permissions') or '-')}), then mark "
+                f"task {name(notice.details.get('task'))} done: {self.link(notice.request)}\n"
             ),
         )
 
@@ -214,17 +238,24 @@ class NotifyConfig:
     public_url: str = "http://127.0.0.1:8000"
     sender: str = "keyturn@localhost"
     webhooks: tuple[Webhook, ...] = ()
+    outbound: Outbound = PUBLIC_ONLY
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> NotifyConfig:
-        """KEYTURN_SMTP_URL, KEYTURN_OUTBOX, KEYTURN_PUBLIC_URL, KEYTURN_MAIL_FROM and
-        KEYTURN_WEBHOOKS (a JSON list of `{"url", "secret", "events": [...]}`)."""
+        """KEYTURN_SMTP_URL, KEYTURN_OUTBOX, KEYTURN_PUBLIC_URL, KEYTURN_MAIL_FROM,
+        KEYTURN_WEBHOOKS (a JSON list of `{"url", "secret", "events": [...]}`) and
+        KEYTURN_ALLOW_PRIVATE_WEBHOOKS; each webhook's URL must be an allowed target."""
+        outbound = Outbound.from_env(env)
+        webhooks = _webhooks(env.get("KEYTURN_WEBHOOKS") or "[]")
+        for hook in webhooks:
+            outbound.check(hook.url, what=f"KEYTURN_WEBHOOKS url `{hook.where}`")
         return cls(
             smtp_url=env.get("KEYTURN_SMTP_URL") or None,
             outbox=env.get("KEYTURN_OUTBOX") or cls.outbox,
             public_url=env.get("KEYTURN_PUBLIC_URL") or cls.public_url,
             sender=env.get("KEYTURN_MAIL_FROM") or cls.sender,
-            webhooks=_webhooks(env.get("KEYTURN_WEBHOOKS") or "[]"),
+            webhooks=webhooks,
+            outbound=outbound,
         )
 
     def notifier(self, *, retry: RetryPolicy | None = None) -> Notifier:
@@ -236,6 +267,7 @@ class NotifyConfig:
             public_url=self.public_url,
             sender=self.sender,
             retry=retry,
+            outbound=self.outbound,
         )
 
 

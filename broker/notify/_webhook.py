@@ -10,16 +10,14 @@ import hashlib
 import hmac
 import json
 import time
-import urllib.error
-import urllib.request
 import uuid
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import urlsplit
 
 from broker.errors import InvalidInput
 from broker.notify._events import NoticeKind
+from broker.outbound import Outbound, OutboundFailed, check_form, where
 
 SIGNATURE_HEADER = "X-Keyturn-Signature"
 TIMESTAMP_HEADER = "X-Keyturn-Timestamp"
@@ -38,18 +36,16 @@ class Webhook:
     events: frozenset[NoticeKind] = frozenset(NoticeKind)
 
     def __post_init__(self) -> None:
-        parts = urlsplit(self.url)
-        if parts.scheme not in ("http", "https") or not parts.hostname:
-            raise InvalidInput(f"webhook URL `{self.where}` must be http:// or https://")
+        # The form only: whether the host may be called depends on the process's Outbound
+        # rules, checked by NotifyConfig at start and by `deliver` at every connect.
+        check_form(self.url, what=f"webhook URL `{self.where}`")
         if not self.secret:
             raise InvalidInput(f"webhook to `{self.where}` needs a signing secret")
 
     @property
     def where(self) -> str:
         """Scheme and host only: paths of chat webhooks are often secrets themselves."""
-        parts = urlsplit(self.url)
-        port = f":{parts.port}" if parts.port else ""
-        return f"{parts.scheme}://{parts.hostname}{port}"
+        return where(self.url)
 
     def wants(self, kind: NoticeKind) -> bool:
         return kind in self.events
@@ -87,31 +83,28 @@ def signature_is_valid(
     return age <= tolerance and hmac.compare_digest(sign(secret, timestamp, body), signature)
 
 
-def deliver(hook: Webhook, kind: NoticeKind, payload: Mapping[str, Any], *, timeout: float) -> None:
+def deliver(
+    hook: Webhook,
+    kind: NoticeKind,
+    payload: Mapping[str, Any],
+    *,
+    timeout: float,
+    outbound: Outbound,
+) -> None:
     """POST one signed delivery; raise WebhookFailed unless the receiver answers 2xx."""
     body = json.dumps(payload, sort_keys=True).encode()
     timestamp = str(int(time.time()))
-    request = urllib.request.Request(  # noqa: S310 - the scheme is checked to be http(s)
-        hook.url,
-        data=body,
-        method="POST",
-        headers={
-            "Content-Type": "application/json",
-            "User-Agent": "keyturn-webhook",
-            EVENT_HEADER: kind.value,
-            DELIVERY_HEADER: uuid.uuid4().hex,
-            TIMESTAMP_HEADER: timestamp,
-            SIGNATURE_HEADER: sign(hook.secret, timestamp, body),
-        },
-    )
+    headers = {
+        "Content-Type": "application/json",
+        "User-Agent": "keyturn-webhook",
+        EVENT_HEADER: kind.value,
+        DELIVERY_HEADER: uuid.uuid4().hex,
+        TIMESTAMP_HEADER: timestamp,
+        SIGNATURE_HEADER: sign(hook.secret, timestamp, body),
+    }
     try:
-        with urllib.request.urlopen(request, timeout=timeout) as answer:  # noqa: S310
-            status = int(answer.status)
-    except urllib.error.HTTPError as refused:
-        refused.close()
-        raise WebhookFailed(f"webhook `{hook.where}` answered {refused.code}") from None
-    except (urllib.error.URLError, OSError) as unreachable:
-        reason = getattr(unreachable, "reason", unreachable)
-        raise WebhookFailed(f"webhook `{hook.where}` unreachable: {reason}") from None
-    if not 200 <= status < 300:
-        raise WebhookFailed(f"webhook `{hook.where}` answered {status}")
+        answer = outbound.post(hook.url, body=body, headers=headers, timeout=timeout)
+    except OutboundFailed as failed:
+        raise WebhookFailed(f"webhook `{hook.where}` {failed}") from None
+    if not 200 <= answer.status < 300:
+        raise WebhookFailed(f"webhook `{hook.where}` answered {answer.status}")

@@ -1,23 +1,26 @@
-"""Auditors' raw queries on the embedded graph, run by grand-cypher.
+"""Auditors' raw queries on the embedded graph, run by grand-cypher in a child process.
 
 grand-cypher reads node labels and relationship types from a `__labels__` attribute, so
 queries run over a labelled copy of the stored MultiDiGraph that carries it (and each
 item's `key`). The copy is a snapshot: built on the first query after a change, then
 shared by every query until the next change, and never written, so a query needs no
 lock while it runs and cannot change stored data.
+
+Each query runs in a forked child (graph.embedded._sandbox) with a memory ceiling, killed
+at its timeout: a runaway query costs the child, never the server.
 """
 
 from __future__ import annotations
 
 import json
-import threading
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 import networkx as nx
-from grandcypher import GrandCypher
+from grandcypher import GrandCypher, _GrandCypherGrammar
 from lark.exceptions import LarkError
 
+from graph.embedded import _sandbox
 from graph.embedded._memory import MemoryGraph, gc_paused
 from graph.embedded._plan import copy_props
 from graph.query import QueryFailed, QueryRefused, QueryResult, Token
@@ -93,41 +96,80 @@ def rewrite(query: str, tokens: Sequence[Token], params: Mapping[str, Any]) -> s
     return "".join(parts)
 
 
-def run(view: Any, text: str, row_cap: int, timeout_s: float) -> QueryResult:
-    """Run `text` over `view` in a worker thread; give up waiting after `timeout_s`.
+def start(
+    view: Any, text: str, row_cap: int, *, timeout_s: float, memory_mib: int
+) -> _sandbox.Child:
+    """Fork the child that answers `text` over `view`; call under the store's lock."""
+    if memory_mib < 1:
+        raise QueryRefused(f"memory ceiling `{memory_mib}` MiB is below 1: give a larger one")
+    return _sandbox.start(
+        lambda: _answer(view, text, row_cap), timeout_s=timeout_s, memory_mib=memory_mib
+    )
 
-    A query that overruns keeps its worker busy until it finishes (Python cannot stop a
-    thread), but it only reads a snapshot, and the caller gets its error on time.
-    """
-    outcome: dict[str, Any] = {}
 
-    def work() -> None:
-        try:
-            outcome["result"] = GrandCypher(view, limit=row_cap + 1).run(text)
-        except Exception as exc:  # handed to the caller's thread below
-            outcome["error"] = exc
+def finish(child: _sandbox.Child, timeout_s: float) -> QueryResult:
+    """The child's answer, waited for at most `timeout_s` (then it is killed)."""
+    reply = _sandbox.wait(child, timeout_s)
+    if reply[0] == "refused":
+        raise QueryRefused(reply[1])
+    if reply[0] == "failed":
+        raise QueryFailed(reply[1])
+    _, columns, rows, truncated = reply
+    return QueryResult(columns, rows, truncated)
 
-    worker = threading.Thread(target=work, name="keyturn-raw-query", daemon=True)
-    worker.start()
-    worker.join(timeout_s)
-    if worker.is_alive():
-        raise QueryFailed(f"the query ran longer than {timeout_s:g} s: narrow it or add a LIMIT")
-    error = outcome.get("error")
-    if isinstance(error, LarkError):
+
+def _answer(view: Any, text: str, row_cap: int) -> tuple[Any, ...]:
+    """Run in the child: the reply `finish` reads (a tuple of plain values)."""
+    try:
+        columns, rows = _execute(view, text, row_cap)
+    except LarkError as error:
         reason = str(error).strip().splitlines()[0]
-        raise QueryRefused(
+        return (
+            "refused",
             f"the embedded graph cannot run this query ({reason}): it supports "
             f"MATCH ... WHERE ... RETURN ... ORDER BY ... SKIP ... LIMIT; "
-            f"use a Neo4j graph for this query"
-        ) from error
-    if error is not None:
-        raise QueryFailed(f"the query failed on the embedded graph: {error}") from error
-    columns_data: Mapping[Any, list[Any]] = outcome["result"]
+            f"use a Neo4j graph for this query",
+        )
+    except MemoryError:
+        raise
+    except Exception as error:
+        return ("failed", f"the query failed on the embedded graph: {error}")
+    plain = tuple(tuple(_plain(value) for value in row) for row in rows[:row_cap])
+    return ("rows", columns, plain, len(rows) > row_cap)
+
+
+def _execute(view: Any, text: str, row_cap: int) -> tuple[tuple[str, ...], list[tuple[Any, ...]]]:
+    """Every row of the answer, or the first `row_cap + 1` when that is as exact.
+
+    grand-cypher stops matching once it holds as many matches as its limit (the query's
+    LIMIT, else the one it was built with), before aggregation, DISTINCT and the join of
+    unconnected patterns: `MATCH (n) RETURN count(n)` under a limit of 11 says 11. So the
+    limit is used only for a query whose rows are its matches one for one; any other runs
+    in full and is cut here, afterwards. The child's time and memory limits bound either.
+    """
+    transformer = GrandCypher(view)._transformer
+    transformer.transform(_GrandCypherGrammar.parse(text))
+    executor = transformer._executors[0]
+    skip, limit = executor._skip or 0, executor._limit  # the query's own SKIP and LIMIT
+    if _rows_are_matches(executor):
+        executor._limit = row_cap + 1 if limit is None else min(limit, row_cap + 1)
+        return _rows(executor.returns())
+    executor._skip, executor._limit = 0, None
+    columns, rows = _rows(executor.returns())
+    return columns, rows[skip : None if limit is None else skip + limit]
+
+
+def _rows_are_matches(executor: Any) -> bool:
+    """No aggregate, DISTINCT or ORDER BY, and one connected pattern (grand-cypher caps
+    each unconnected part on its own, before the join and the WHERE across them)."""
+    if executor._aggregate_functions or executor._distinct or executor._order_by:
+        return False
+    return bool(nx.number_weakly_connected_components(executor._motif) <= 1)
+
+
+def _rows(columns_data: Mapping[Any, list[Any]]) -> tuple[tuple[str, ...], list[tuple[Any, ...]]]:
     columns = tuple(str(name) for name in columns_data)
-    rows = [
-        tuple(_plain(value) for value in row) for row in zip(*columns_data.values(), strict=True)
-    ]
-    return QueryResult(columns, tuple(rows[:row_cap]), len(rows) > row_cap)
+    return columns, list(zip(*columns_data.values(), strict=True))
 
 
 def _unsupported(clause: str) -> QueryRefused:

@@ -6,8 +6,10 @@ write that returned survives even a SIGKILL or power loss right after.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import json.scanner
+import os
 import sqlite3
 from collections.abc import Callable
 from typing import Any, cast
@@ -60,6 +62,7 @@ _EDGE_SORTS = sorted(
 class SqliteLog:
     def __init__(self, path: str) -> None:
         self._path = path
+        _owner_only(path)
         # Autocommit mode: every transaction is an explicit BEGIN IMMEDIATE ... COMMIT.
         # Threads share the connection; the store's lock serialises every use of it.
         self._db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
@@ -187,6 +190,18 @@ class _Transaction:
             self._db.execute("ROLLBACK")
         if isinstance(exc, sqlite3.Error):
             raise GraphError(f"could not write the embedded graph `{self._path}`: {exc}") from exc
+
+
+def _owner_only(path: str) -> None:
+    """Make the graph file readable by its owner only before SQLite opens it: created with
+    mode 0600 (umask cannot widen it), tightened when an older Keyturn left it 0644. SQLite
+    gives the -wal and -shm files it creates the main file's mode; left-over ones are
+    tightened too."""
+    os.close(os.open(path, os.O_RDWR | os.O_CREAT, 0o600))
+    for name in (path, f"{path}-wal", f"{path}-shm"):
+        # A file owned by someone else keeps its mode: SQLite then reports any real problem.
+        with contextlib.suppress(FileNotFoundError, PermissionError):
+            os.chmod(name, 0o600)
 
 
 def _edge_row(eid: EdgeId) -> tuple[str, str, str, str, str, str]:

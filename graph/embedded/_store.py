@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import gc
 import threading
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +22,14 @@ from graph.embedded._filelock import FileLock
 from graph.embedded._memory import EdgeId, MemoryGraph, NodeId, gc_paused
 from graph.embedded._plan import copy_props, plan_write
 from graph.embedded._sqlite import SqliteLog
-from graph.query import QueryResult, check_limits, check_params, check_read_only, tokenize
+from graph.query import (
+    QUERY_MEMORY_MIB,
+    QueryResult,
+    check_limits,
+    check_params,
+    check_read_only,
+    tokenize,
+)
 from graph.store import (
     Edge,
     GraphError,
@@ -201,6 +208,28 @@ class EmbeddedStore:
             bundles=frozenset(key for _, key in bundles),
         )
 
+    def resources_below(
+        self, ref: NodeRef, *, keys: Collection[str], tags: Collection[str], limit: int
+    ) -> list[Node]:
+        wanted_keys, wanted_tags = set(keys), set(tags)
+        found: list[Node] = []
+        with self._lock:
+            self._existing(ref)
+            start = _node_id(ref)
+            seen: set[NodeId] = {start}
+            frontier = [start]
+            while frontier:  # one step down per round; `seen` ends cycles and shared parents
+                below = {
+                    eid[1] for nid in frontier for eid, _ in self._memory.in_edges(nid, "PART_OF")
+                }
+                frontier = list(below - seen)
+                seen.update(frontier)
+                for nid in frontier:
+                    props = self._memory.node(nid) or {}
+                    if nid[1] in wanted_keys or not wanted_tags.isdisjoint(props.get("tags") or ()):
+                        found.append(Node(nid[0], nid[1], copy_props(props)))
+        return sorted(found, key=lambda node: node.key)[: max(limit, 0)]
+
     def effective_access(self, identity: NodeRef, now: float) -> list[Access]:
         with self._lock:
             self._existing(identity)
@@ -241,7 +270,10 @@ class EmbeddedStore:
         *,
         row_cap: int = 1000,
         timeout_s: float = 10.0,
+        memory_mib: int = QUERY_MEMORY_MIB,
     ) -> QueryResult:
+        """Run in a child process forked under the lock (a consistent snapshot), with at
+        most `memory_mib` MiB more than the server's size, killed after `timeout_s`."""
         check_limits(query, row_cap, timeout_s)
         tokens = tokenize(query)
         check_read_only(tokens)
@@ -251,8 +283,10 @@ class EmbeddedStore:
             self._check_open()
             if self._view is None or self._view[0] != self._memory.version:
                 self._view = (self._memory.version, _query.build_view(self._memory))
-            view = self._view[1]
-        return _query.run(view, text, row_cap, timeout_s)
+            child = _query.start(
+                self._view[1], text, row_cap, timeout_s=timeout_s, memory_mib=memory_mib
+            )
+        return _query.finish(child, timeout_s)
 
     def schema_version(self) -> int:
         with self._lock:

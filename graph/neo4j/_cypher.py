@@ -230,6 +230,23 @@ def resource_context(kind: str) -> str:
     )
 
 
+def resources_below(kind: str) -> str:
+    """Up to `$limit` Resources below the node over PART_OF (any depth) whose key is in
+    `$keys` or which carry a tag in `$tags`, by key; no row when the node does not exist.
+
+    `DISTINCT` on the far end lets the planner prune the walk: each resource is expanded
+    once, however many routes lead to it."""
+    return (
+        f"MATCH (t:{_label(kind)} {{key: $key}})\n"
+        f"OPTIONAL MATCH (r:`Resource`)-[:`PART_OF`*]->(t)\n"
+        f"WITH DISTINCT t, r\n"
+        f"WHERE r IS NULL OR (r <> t AND (r.key IN $keys\n"
+        f"  OR any(tag IN coalesce(r.tags, []) WHERE tag IN $tags)))\n"
+        f"WITH t, r ORDER BY r.key\n"
+        f"RETURN t.key AS at, collect(properties(r))[..$limit] AS found"  # no t: no row
+    )
+
+
 META = "`KeyturnMeta`"
 """The label of the one node holding the model's version (graph.migrations); outside the
 model, so no read or analysis ever sees it."""

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from typing import Any, TypeVar
 
 from neo4j import (
@@ -198,6 +198,22 @@ class Neo4jStore:
             ancestors=tuple(NodeRef(kind, key) for _, kind, key in ancestors),
             bundles=frozenset(record["bundles"]),
         )
+
+    def resources_below(
+        self, ref: NodeRef, *, keys: Collection[str], tags: Collection[str], limit: int
+    ) -> list[Node]:
+        _declared(ref)
+        record = self._read_one(
+            _cypher.resources_below(ref.kind),
+            key=ref.key,
+            keys=sorted(set(keys)),
+            tags=sorted(set(tags)),
+            limit=max(limit, 0),
+        )
+        if record is None:
+            raise UnknownNode(ref)
+        found = [Node("Resource", str(props["key"]), visible(props)) for props in record["found"]]
+        return sorted(found, key=lambda node: node.key)
 
     # --- analyses (graph.analysis._neo4j holds their Cypher) -------------------------------
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import time
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -215,3 +216,125 @@ def test_neo4j_stops_a_query_that_runs_past_its_timeout(neo4j_url: str) -> None:
             )
     finally:
         store.close()
+
+
+def _groups(store: GraphStore, count: int = 122) -> None:
+    """`count` groups g000, g001, ...: each even one has `source` even, each odd one odd."""
+    store.write([group(f"g{i:03d}", source="even" if i % 2 == 0 else "odd") for i in range(count)])
+
+
+def test_an_aggregate_counts_every_match_whatever_the_row_cap(store: GraphStore) -> None:
+    """The row cap cuts the answer's rows, never the matches an aggregate counts."""
+    _groups(store)
+
+    result = store.run_read_query("MATCH (g:Group) RETURN count(g) AS groups", row_cap=10)
+
+    assert result.rows == ((122,),)
+    assert result.truncated is False
+
+
+def test_an_aggregate_per_group_sees_every_match_and_caps_its_rows(store: GraphStore) -> None:
+    _groups(store)
+
+    result = store.run_read_query(
+        "MATCH (g:Group) RETURN g.source AS source, count(g) AS n ORDER BY g.source", row_cap=1
+    )
+
+    assert result.rows == (("even", 61),)
+    assert result.truncated is True
+
+
+def test_where_filters_every_match_before_the_row_cap(store: GraphStore) -> None:
+    _groups(store)
+
+    result = store.run_read_query(
+        "MATCH (g:Group) WHERE g.key = 'g120' OR g.key = 'g121' RETURN g.key ORDER BY g.key",
+        row_cap=1,
+    )
+
+    assert result.rows == (("g120",),)
+    assert result.truncated is True
+
+
+def test_a_where_across_two_unconnected_patterns_sees_every_pair(store: GraphStore) -> None:
+    _groups(store)
+
+    result = store.run_read_query(
+        "MATCH (a:Group) MATCH (b:Group) WHERE a.key = 'g100' AND b.key = 'g110' "
+        "RETURN a.key, b.key",
+        row_cap=1,
+    )
+
+    assert result.rows == (("g100", "g110"),)
+    assert result.truncated is False
+
+
+def test_distinct_values_are_found_past_the_row_cap(store: GraphStore) -> None:
+    _groups(store)
+
+    result = store.run_read_query(
+        "MATCH (g:Group) RETURN DISTINCT g.source ORDER BY g.source", row_cap=2
+    )
+
+    assert result.rows == (("even",), ("odd",))
+    assert result.truncated is False
+
+
+def test_a_limit_in_the_query_never_cuts_an_aggregate(store: GraphStore) -> None:
+    _groups(store)
+
+    result = store.run_read_query("MATCH (g:Group) RETURN count(g) AS n LIMIT 5", row_cap=10)
+
+    assert result.rows == ((122,),)
+    assert result.truncated is False
+
+
+@pytest.mark.parametrize(
+    ("tail", "row_cap", "keys", "truncated"),
+    [
+        ("", 122, 122, False),
+        ("", 121, 121, True),
+        ("LIMIT 3", 3, 3, False),
+        ("LIMIT 4", 3, 3, True),
+        ("SKIP 120", 5, 2, False),
+        ("SKIP 2 LIMIT 3", 2, 2, True),
+    ],
+)
+def test_truncated_is_true_exactly_when_rows_were_dropped(
+    store: GraphStore, tail: str, row_cap: int, keys: int, truncated: bool
+) -> None:
+    _groups(store)
+
+    for order in ("", "ORDER BY g.key"):
+        result = store.run_read_query(
+            f"MATCH (g:Group) RETURN g.key {order} {tail}", row_cap=row_cap
+        )
+
+        assert len(result.rows) == keys, order
+        assert result.truncated is truncated, order
+
+
+def test_the_skip_and_limit_of_an_ordered_query_pick_exact_rows(store: GraphStore) -> None:
+    _groups(store)
+
+    result = store.run_read_query(
+        "MATCH (g:Group) RETURN g.key ORDER BY g.key DESC SKIP 2 LIMIT 2", row_cap=10
+    )
+
+    assert result.rows == (("g119",), ("g118",))
+    assert result.truncated is False
+
+
+def test_a_runaway_query_is_stopped_at_its_timeout(store: GraphStore) -> None:
+    """A cartesian product of every node four times over is stopped after 1 s."""
+    _groups(store)
+    started = time.monotonic()
+
+    with pytest.raises(QueryFailed, match=re.escape("the query ran longer than 1 s")):
+        store.run_read_query(
+            "MATCH (a) MATCH (b) MATCH (c) MATCH (d) WHERE a.key <> d.key RETURN count(a) AS n",
+            timeout_s=1.0,
+        )
+
+    assert time.monotonic() - started < 4.0
+    assert store.run_read_query("MATCH (g:Group) RETURN count(g) AS n").rows == ((122,),)

@@ -11,6 +11,7 @@ from api.app import create_app
 from api.server import open_services
 from broker import Services, issue_api_token
 from broker.demo import DEMO_ADMIN, DEMO_APPROVER, DEMO_AUDITOR, DEMO_GRANTEE, seed_demo
+from broker.outbound import ALLOW_PRIVATE_ENV
 from tests.support.clock import ManualClock
 from tests.support.http_server import GraphQLClient, serving
 
@@ -28,7 +29,10 @@ class LiveKeyturn:
 
 
 @pytest.fixture
-def live(graph_url: str) -> Iterator[LiveKeyturn]:
+def live(graph_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[LiveKeyturn]:
+    # The tests' webhook receivers listen on loopback, a private target Keyturn refuses
+    # unless told otherwise; set before open_services, which reads it.
+    monkeypatch.setenv(ALLOW_PRIVATE_ENV, "1")
     services = open_services(graph_url)
     clock = ManualClock()
     services.clock = clock

@@ -1,6 +1,9 @@
-"""Browsing the graph node by node, and the depth limit that keeps such queries bounded."""
+"""Browsing the graph node by node, and the depth limit that keeps such queries bounded;
+introspection only for signed-in callers."""
 
 from __future__ import annotations
+
+import httpx
 
 from broker.demo import DEMO_ADMIN, DEMO_GRANTEE
 from tests.e2e.conftest import LiveKeyturn
@@ -21,7 +24,7 @@ def _nested(levels: int) -> str:
     """A browse query whose fields nest `levels` deep."""
     inner = "key"
     for _ in range(levels - 2):
-        inner = f'neighbours(edge: "MEMBER_OF") {{ {inner} }}'
+        inner = f'neighbours(edge: "MEMBER_OF", first: 1) {{ {inner} }}'
     return f'query Deep {{ graphNode(kind: "User", key: "{DEMO_GRANTEE}") {{ {inner} }} }}'
 
 
@@ -65,8 +68,30 @@ def test_a_query_nesting_deeper_than_ten_levels_is_refused_before_it_runs(
         "Deep nests fields 11 levels deep, more than the 10 allowed: ask for fewer nested fields"
     )
     assert error["extensions"]["code"] == "query_too_deep"
-    introspection = live.anonymous.data(
+    introspection = live.auditor.error(
         "{ __schema { types { fields { type { ofType { ofType { ofType { ofType { ofType "
         "{ ofType { ofType { name } } } } } } } } } } } }"
     )
-    assert introspection["__schema"]["types"]
+    assert introspection["extensions"]["code"] == "query_too_deep"
+
+
+def test_introspection_is_for_signed_in_callers_only(live: LiveKeyturn) -> None:
+    query = "{ __schema { queryType { name } } }"
+    assert live.grantee.data(query) == {"__schema": {"queryType": {"name": "Query"}}}
+    reply = httpx.post(f"{live.base_url}/graphql", json={"query": query}, timeout=30)
+    # The HTTP layer may answer 401 before GraphQL runs; either way no schema is shown.
+    assert reply.status_code in (200, 401)
+    assert "queryType" not in reply.text
+    if reply.status_code == 200:
+        body = reply.json()
+        assert body["data"] is None
+        assert body["errors"][0]["extensions"]["code"] == "unauthenticated"
+
+
+def test_anonymous_callers_get_no_field_suggestions(live: LiveKeyturn) -> None:
+    query = '{ effectivAccess(identity: "x") { resource { key } } }'
+    reply = httpx.post(f"{live.base_url}/graphql", json={"query": query}, timeout=30)
+    assert reply.status_code in (200, 401)
+    assert "Did you mean" not in reply.text
+    suggested = live.grantee.error(query)["message"]
+    assert "Did you mean 'effectiveAccess'?" in suggested

@@ -73,7 +73,7 @@ def test_cancel_then_ask_again_with_a_new_duration(live: LiveKeyturn) -> None:
     live_one = live.grantee.error(AGAIN, id=again["id"])
     assert live_one["extensions"]["code"] == "conflict"
     assert live.auditor.error(AGAIN, id=pending["id"])["extensions"]["code"] == "forbidden"
-    missing = live.grantee.error(CANCEL, id="nope")
+    missing = live.admin.error(CANCEL, id="nope")
     assert missing["message"] == "no access request `nope` exists: check the id"
 
 

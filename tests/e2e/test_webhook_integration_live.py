@@ -34,7 +34,10 @@ def test_a_granted_request_is_revoked_through_the_webhook_by_the_running_schedul
     live: LiveKeyturn, receiver: Receiver
 ) -> None:
     services = live.services
-    services.provisioner = IntegrationProvisioner(services.store, clock=live.clock, retry=FAST)
+    assert services.outbound.allow_private, "the receiver on loopback is allowed explicitly"
+    services.provisioner = IntegrationProvisioner(
+        services.store, clock=live.clock, retry=FAST, outbound=lambda: services.outbound
+    )
     add_lab(services, type_="webhook", config={"url": receiver.url, "secret": SECRET})
 
     asked = live.grantee.data(REQUEST, resource=RESOURCE, minutes=20)["requestAccess"]

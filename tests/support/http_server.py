@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import socket
+import ssl
 import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import httpx
@@ -47,11 +50,18 @@ class GraphQLClient:
     def __init__(self, base_url: str, token: str | None) -> None:
         headers = {"Authorization": f"Bearer {token}"} if token else {}
         self._http = httpx.Client(base_url=base_url, headers=headers, timeout=30)
+        self.last_status = 0
 
     def call(self, query: str, **variables: Any) -> dict[str, Any]:
-        """The whole response body: `data` and, when refused, `errors`."""
+        """The whole response body: `data` and, when refused, `errors`.
+
+        A caller without a valid token is answered 401 with the same GraphQL-shaped
+        `errors`, so `error()` reads it like any refusal; `last_status` tells them apart.
+        """
         reply = self._http.post("/graphql", json={"query": query, "variables": variables})
-        reply.raise_for_status()
+        self.last_status = reply.status_code
+        if reply.status_code != 401:
+            reply.raise_for_status()
         body: dict[str, Any] = reply.json()
         return body
 
@@ -69,3 +79,75 @@ class GraphQLClient:
 
     def close(self) -> None:
         self._http.close()
+
+
+@dataclass
+class Hit:
+    method: str
+    path: str
+    headers: dict[str, str]
+    body: bytes
+
+
+@dataclass
+class Endpoint:
+    """A plain HTTP endpoint on loopback that records every hit and answers each method
+    with `status`, `headers` and `body` (a redirect, say, or JSON)."""
+
+    url: str = ""
+    status: int = 200
+    headers: dict[str, str] = field(default_factory=dict)
+    body: bytes = b""
+    hits: list[Hit] = field(default_factory=list)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    @property
+    def port(self) -> int:
+        return int(self.url.rsplit(":", 1)[1].split("/", 1)[0])
+
+
+def _recording_handler(endpoint: Endpoint) -> type[BaseHTTPRequestHandler]:
+    class Handler(BaseHTTPRequestHandler):
+        def _answer(self) -> None:
+            length = int(self.headers.get("Content-Length", "0") or 0)
+            hit = Hit(self.command, self.path, dict(self.headers), self.rfile.read(length))
+            with endpoint.lock:
+                endpoint.hits.append(hit)
+            self.send_response(endpoint.status)
+            for name, value in endpoint.headers.items():
+                self.send_header(name, value)
+            self.send_header("Content-Length", str(len(endpoint.body)))
+            self.end_headers()
+            self.wfile.write(endpoint.body)
+
+        do_GET = do_POST = do_PUT = _answer  # noqa: N815 - http.server's names
+
+        def log_message(self, format: str, *args: Any) -> None:
+            return None
+
+    return Handler
+
+
+@contextmanager
+def endpoint(
+    status: int = 200,
+    *,
+    headers: dict[str, str] | None = None,
+    body: bytes = b"",
+    tls: ssl.SSLContext | None = None,
+) -> Iterator[Endpoint]:
+    """Serve an Endpoint on a free loopback port while the block runs (HTTPS with `tls`)."""
+    got = Endpoint(status=status, headers=dict(headers or {}), body=body)
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _recording_handler(got))
+    if tls is not None:
+        server.socket = tls.wrap_socket(server.socket, server_side=True)
+    scheme = "https" if tls is not None else "http"
+    got.url = f"{scheme}://127.0.0.1:{server.server_address[1]}/"
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield got
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=5)

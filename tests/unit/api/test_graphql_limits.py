@@ -1,9 +1,14 @@
-"""The depth limit counts nested fields through fragments, and skips introspection."""
+"""The shape limits (depth, aliases, one change per request) count through fragments and
+count introspection; anonymous callers are refused before validation."""
 
 from __future__ import annotations
 
-from api.graphql.limits import MAX_QUERY_DEPTH
+from typing import Any, cast
+
+from api.graphql.context import KeyturnContext
+from api.graphql.limits import MAX_ALIASES, MAX_QUERY_DEPTH
 from api.graphql.schema import schema
+from graph import Node
 
 
 def _browse(levels: int) -> str:
@@ -13,8 +18,14 @@ def _browse(levels: int) -> str:
     return f'graphNode(kind: "User", key: "u") {{ {inner} }}'
 
 
-def _errors(query: str) -> list[str]:
-    result = schema.execute_sync(query, context_value={"keyturn": None})
+def _context(viewer: Node | None) -> dict[str, Any]:
+    # Validation never reaches the services: these documents are refused before they run.
+    keyturn = KeyturnContext(services=cast(Any, None), viewer=viewer, why_anonymous="sign in")
+    return {"keyturn": keyturn}
+
+
+def _errors(query: str, viewer: Node | None = Node("User", "u", {})) -> list[str]:
+    result = schema.execute_sync(query, context_value=_context(viewer))
     return [e.message for e in result.errors or []]
 
 
@@ -43,10 +54,55 @@ def test_a_fragment_that_spreads_itself_is_not_followed_forever() -> None:
     assert messages and not any("levels deep" in m for m in messages)
 
 
-def test_introspection_does_not_count() -> None:
+def test_introspection_counts_towards_the_depth_limit() -> None:
     deep = "{ __schema { types { fields { type { ofType { ofType { ofType { ofType { ofType "
     deep += "{ ofType { ofType { ofType { name } } } } } } } } } } } } }"
-    assert _errors(deep) == []
+    assert _errors(deep) == [
+        "the query nests fields 13 levels deep, more than the 10 allowed: ask for fewer "
+        "nested fields"
+    ]
+
+
+def test_signed_in_callers_may_introspect_within_the_limits() -> None:
+    result = schema.execute_sync(
+        "{ __schema { queryType { name } } }", context_value=_context(Node("User", "u", {}))
+    )
+    assert result.errors is None
+    assert result.data == {"__schema": {"queryType": {"name": "Query"}}}
+
+
+def test_anonymous_callers_get_no_introspection_and_no_suggestions() -> None:
+    for query in ("{ __schema { types { name } } }", "{ effectivAccess(identity: \"x\") }"):
+        result = schema.execute_sync(query, context_value=_context(None))
+        assert [e.message for e in result.errors or []] == ["sign in"]
+        assert result.errors and result.errors[0].extensions == {"code": "unauthenticated"}
+        assert result.data is None
+
+
+def test_signed_in_callers_still_get_suggestions() -> None:
+    (message,) = _errors('{ effectivAccess(identity: "x") { resource { key } } }')
+    assert "Did you mean 'effectiveAccess'?" in message
+
+
+def test_more_aliases_than_allowed_are_refused() -> None:
+    fields = " ".join(f"a{n}: __typename" for n in range(MAX_ALIASES))
+    assert _errors("{ " + fields + " }") == []
+    too_many = "{ " + fields + " extra: __typename }"
+    assert _errors(too_many) == [
+        f"the document uses {MAX_ALIASES + 1} aliases, more than the {MAX_ALIASES} allowed: "
+        "split it into several requests"
+    ]
+
+
+def test_a_mutation_document_may_make_one_change() -> None:
+    query = (
+        'mutation Two { a: issueToken(owner: "u", name: "x") { token } '
+        '...More } fragment More on Mutation { b: setUserRole(user: "u", role: "admin") { key } }'
+    )
+    assert _errors(query) == [
+        "Two makes 2 changes (`a`, `b`), but a request may make one: send each change in its "
+        "own request so you see every result"
+    ]
 
 
 def test_a_query_past_the_token_limit_is_refused_before_parsing() -> None:

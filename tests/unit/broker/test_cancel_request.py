@@ -115,8 +115,13 @@ def test_a_finished_or_granted_request_cannot_be_cancelled(services: Services) -
     assert graph_state(services.store) == before
 
 
-def test_an_unknown_request_is_not_found(services: Services) -> None:
+def test_an_unknown_request_is_not_found_for_an_admin_and_forbidden_to_others(
+    services: Services,
+) -> None:
+    """Only someone who could cancel any request learns that one does not exist."""
     with pytest.raises(NotFound, match="no access request `req_nope` exists"):
+        cancel_request(services, actor=DEMO_ADMIN, request="req_nope")
+    with pytest.raises(Forbidden, match="only admins may cancel someone else's request"):
         cancel_request(services, actor=DEMO_GRANTEE, request="req_nope")
 
 

@@ -1,6 +1,7 @@
 """The engine's Cedar decisions agree with a plain reading of what the flows and forbid
 rules say, over random flows, identities, group nestings, resources, bundles, times,
-beneficiaries and requests.
+beneficiaries and requests; and, over random hierarchies, no allowed request reaches a
+resource its flow excludes or a forbid rule closes.
 
 Each example draws at least five requests and asks each at every one of the five instants,
 so the 400 examples below judge at least 10,000 generated cases (`decide` and
@@ -20,6 +21,7 @@ from policies.engine import Decision, PolicyEngine
 from policies.entities import DecisionRequest, Principal, RequestContext, Resource
 from policies.flows import AccessFlow
 from policies.forbid import ForbidRule
+from policies.reach import MOST_NAMED, Below, Finder, Lookout, confine
 
 USERS = ("alice@corp.com", "bob@corp.com", "carol@corp.com")
 GROUPS = ("eng", "ops", "sec")
@@ -361,3 +363,122 @@ def test_the_engine_allows_exactly_what_the_flows_and_forbid_rules_say(case: Cas
     for now in INSTANTS:  # one moment: the requests share their entities and Cedar calls
         at_once = [(r, d) for r, d in zip(requests, decisions, strict=True) if r.context.now == now]
         assert engine.decide_batch([r for r, _ in at_once]) == [d for _, d in at_once]
+
+
+# --- what a grant reaches ------------------------------------------------------------------
+# A grant on a container reaches everything below it. Over random hierarchies (the keys the
+# flows and rules name, and others, hung anywhere under the two integrations, with random
+# tags and bundles), an allowed request, once `policies.reach.confine` has looked below
+# it, never reaches a resource its flow excludes or a forbid rule closes; and it is refused
+# only when one of its matched flows would.
+
+_POOL = ("pg/db1", "pg/db1/t", "s3/b", "n1", "n2", "n3")
+_NESTED = {"b3": "b1"}  # b3 sits inside b1, so whatever b3 covers b1 covers too
+
+
+@st.composite
+def _hierarchy(draw: st.DrawFn) -> list[Resource]:
+    """Every node (integrations first) as the engine sees it: ancestors nearest first, and
+    every bundle covering it or an ancestor."""
+    chains: dict[tuple[str, str], list[tuple[str, str]]] = {
+        ("Integration", "pg"): [],
+        ("Integration", "s3"): [],
+    }
+    covers: dict[tuple[str, str], set[str]] = {}
+    nodes: list[Resource] = []
+    for key in draw(st.permutations(_POOL)):
+        parent = draw(st.sampled_from(sorted(chains)))
+        chains[("Resource", key)] = [parent, *chains[parent]]
+    for node in chains:
+        direct = set(draw(_subset(BUNDLES))) if draw(st.integers(0, 3)) == 0 else set()
+        covers[node] = direct | {_NESTED[b] for b in direct if b in _NESTED}
+    for (kind, key), chain in chains.items():
+        bundles = frozenset(b for n in [(kind, key), *chain] for b in covers[n])
+        tags = frozenset(draw(_subset(TAGS))) if kind == "Resource" else frozenset()
+        nodes.append(Resource(key, kind, tuple(chain), tags, draw(st.sampled_from(TYPES)), bundles))
+    return nodes
+
+
+def _below(nodes: list[Resource], container: Resource) -> list[Resource]:
+    return [n for n in nodes if (container.kind, container.key) in n.ancestors]
+
+
+def _finder(nodes: list[Resource], container: Resource) -> Finder:
+    """The graph's search, read plainly: below the container, by key, tag or a closed
+    bundle covering the resource itself (what lies below it is found through it)."""
+
+    def covered(bundle: str, node: Resource) -> bool:
+        parent_bundles = {
+            b for n in nodes if (n.kind, n.key) == node.ancestors[0] for b in n.bundles
+        }
+        return bundle in node.bundles and bundle not in parent_bundles
+
+    def find(look: Lookout) -> list[Below]:
+        found = []
+        for node in _below(nodes, container):
+            bundles = frozenset(b for b in look.bundles if covered(b, node))
+            if node.key in look.keys or node.tags & look.tags or bundles:
+                found.append(Below(node.key, node.tags, bundles))
+        return found[:MOST_NAMED]
+
+    return find
+
+
+def _excludes(flow: AccessFlow, node: Resource) -> bool:
+    in_chain = {key for kind, key in _chain(node) if kind == "Resource"}
+    return bool(in_chain & set(flow.exclude_resources) or node.tags & set(flow.exclude_tags))
+
+
+def _reaches_cleanly(
+    flow: AccessFlow, rules: list[ForbidRule], request: DecisionRequest, below: list[Resource]
+) -> bool:
+    return not any(
+        _excludes(flow, node) or _forbidden(rules, replace(request, resource=node))
+        for node in below
+    )
+
+
+ReachCase = tuple[list[AccessFlow], list[ForbidRule], list[Resource], list[DecisionRequest]]
+
+
+@st.composite
+def _reach_cases(draw: st.DrawFn) -> ReachCase:
+    flows = [draw(_flow(f"f{n}")) for n in range(draw(st.integers(1, 3)))]
+    forbids = [draw(_forbid(f"r{n}")) for n in range(draw(st.integers(0, 2)))]
+    nodes = draw(_hierarchy())
+    asking = [draw(_near_request(flow)) for flow in flows for _ in range(2)]
+    asking.append(draw(_requests))
+    requests = [replace(request, resource=node) for request in asking for node in nodes]
+    return flows, forbids, nodes, requests
+
+
+@settings(
+    max_examples=150,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
+@given(_reach_cases())
+def test_no_allowed_request_reaches_an_excluded_or_forbidden_resource(case: ReachCase) -> None:
+    flows, forbids, nodes, requests = case
+    engine = PolicyEngine(flows, forbid_rules=forbids)
+    by_key = {flow.key: flow for flow in flows}
+    for request in requests:
+        decision = engine.decide(request)
+        below = _below(nodes, request.resource)
+        find = _finder(nodes, request.resource)
+        confined = confine(decision, request, engine.flows, engine.forbid_rules, find)
+        clean = [
+            key
+            for key in decision.flow_keys
+            if _reaches_cleanly(by_key[key], forbids, request, below)
+        ]
+        assert confined.allowed == bool(clean)
+        if confined.allowed:
+            assert confined.flow_keys == tuple(clean)
+            assert {p.split(":")[1] for p in confined.policy_ids} == set(clean)
+        elif decision.allowed:  # refused for what lies below: named
+            assert confined.reason.startswith(f"flow `{decision.flow_keys[0]}` lets ")
+            assert any(f"`{node.key}` (" in confined.reason for node in below)
+            assert all(p.startswith("forbid:") for p in confined.policy_ids)
+        else:
+            assert confined == decision

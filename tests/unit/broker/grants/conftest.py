@@ -13,6 +13,7 @@ from broker import secrets as sealing
 from broker._backoff import RetryPolicy
 from broker.demo import DEMO_ADMIN, DEMO_GRANTEE
 from broker.integrations import IntegrationProvisioner
+from broker.outbound import Outbound
 from broker.save_integration import save_integration
 from graph import Node, NodeRef, UpsertEdge, UpsertNode
 from policies.flows import AccessFlow
@@ -32,6 +33,8 @@ def secret_key(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
 
 @pytest.fixture
 def wired(services: Services) -> Services:
+    # The webhook receivers of these tests listen on loopback, a private target.
+    services.outbound = Outbound(allow_private=True)
     services.provisioner = IntegrationProvisioner.for_services(services, retry=FAST)
     return services
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 import threading
 import time
 
@@ -23,13 +24,23 @@ from broker.notify import (
     sign,
     signature_is_valid,
 )
+from broker.outbound import Outbound
+from tests.support.http_server import endpoint
 from tests.unit.broker.notify.conftest import WEBHOOK_SECRET, Receiver
 
 FAST = RetryPolicy(max_attempts=4, base_delay=0.02, max_delay=0.1)
 
 
+LOOPBACK_ALLOWED = Outbound(allow_private=True)  # the receiver listens on loopback
+
+
 def _notifier(tmp_path: object, *hooks: Webhook, retry: RetryPolicy = FAST) -> Notifier:
-    return Notifier(mailer=OutboxMailer(f"{tmp_path}/outbox"), webhooks=hooks, retry=retry)
+    return Notifier(
+        mailer=OutboxMailer(f"{tmp_path}/outbox"),
+        webhooks=hooks,
+        retry=retry,
+        outbound=LOOPBACK_ALLOWED,
+    )
 
 
 def _notice(kind: NoticeKind = NoticeKind.GRANTED) -> Notice:
@@ -157,5 +168,56 @@ def test_webhook_config_from_the_environment_is_checked() -> None:
         )
     with pytest.raises(InvalidInput, match="needs a signing secret"):
         NotifyConfig.from_env({"KEYTURN_WEBHOOKS": '[{"url": "https://a"}]'})
-    with pytest.raises(InvalidInput, match="must be http"):
+    with pytest.raises(InvalidInput, match="must be an http:// or https:// URL"):
         Webhook("ftp://a", "x")
+
+
+def test_a_private_webhook_target_from_the_environment_needs_the_allow_setting() -> None:
+    hooks = '[{"url": "http://169.254.169.254/latest/meta-data/", "secret": "whsec-env-777"}]'
+    with pytest.raises(
+        InvalidInput, match=re.escape("`169.254.169.254`, a link-local address")
+    ) as refused:
+        NotifyConfig.from_env({"KEYTURN_WEBHOOKS": hooks})
+    assert "KEYTURN_ALLOW_PRIVATE_WEBHOOKS=1" in str(refused.value)
+    assert "meta-data" not in str(refused.value), "the URL's path is never shown"
+    allowed = NotifyConfig.from_env(
+        {"KEYTURN_WEBHOOKS": hooks, "KEYTURN_ALLOW_PRIVATE_WEBHOOKS": "1"}
+    )
+    assert allowed.outbound.allow_private and len(allowed.webhooks) == 1
+    with pytest.raises(InvalidInput, match="carries a user name or password"):
+        Webhook("https://user:pw@siem.example/in", "x")
+
+
+def test_a_webhook_to_a_loopback_receiver_is_refused_at_delivery_by_default(
+    receiver: Receiver, tmp_path: object, caplog: pytest.LogCaptureFixture
+) -> None:
+    notifier = Notifier(
+        mailer=OutboxMailer(f"{tmp_path}/outbox"),
+        webhooks=[Webhook(receiver.url, WEBHOOK_SECRET)],
+        retry=FAST,
+    )
+    try:
+        with caplog.at_level(logging.WARNING):
+            notifier.publish(_notice())
+            assert notifier.drain()
+    finally:
+        notifier.close()
+    assert receiver.attempts == 0, "never connected"
+    assert "is refused: its URL points at `127.0.0.1`, a loopback address" in caplog.text
+
+
+def test_a_webhook_answered_with_a_redirect_is_not_followed(
+    tmp_path: object, caplog: pytest.LogCaptureFixture
+) -> None:
+    with endpoint(204) as landing, endpoint(307, headers={"Location": landing.url}) as mover:
+        notifier = _notifier(tmp_path, Webhook(mover.url + "hooks", WEBHOOK_SECRET))
+        try:
+            with caplog.at_level(logging.WARNING):
+                notifier.publish(_notice())
+                assert notifier.drain()
+        finally:
+            notifier.close()
+    assert len(mover.hits) == FAST.max_attempts
+    assert landing.hits == [], "the signed delivery was not sent on to the redirect"
+    assert "answered with a redirect (307)" in caplog.text
+    assert "Keyturn does not follow redirects" in caplog.text

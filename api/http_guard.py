@@ -1,0 +1,239 @@
+"""The gate in front of POST /graphql: who is calling, and is the body a GraphQL request.
+
+It runs before strawberry sees anything, so a hostile body (`42`, invalid UTF-8, JSON
+nested a thousand levels deep, a gigabyte) is answered 400/413 with a GraphQL-shaped error
+instead of reaching a parser that answers 500, and an anonymous caller is answered 401
+before any field executes.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Any
+
+from anyio import to_thread
+from litestar.datastructures import Headers
+from litestar.types import ASGIApp, Message, Receive, Scope, Send
+
+from api.auth import viewer_from_header
+from broker import Services
+from graph import Node
+
+MAX_BODY_BYTES = 1024 * 1024
+MAX_JSON_DEPTH = 32
+_VIEWER_KEY = "keyturn.viewer"
+
+
+class _Refused(Exception):
+    """A request answered here with an HTTP status and a GraphQL-shaped error."""
+
+    def __init__(
+        self, status: int, message: str, code: str, headers: dict[str, str] | None = None
+    ) -> None:
+        super().__init__(message)
+        self.status = status
+        self.code = code
+        self.headers = headers or {}
+
+
+def error_body(message: str, code: str) -> bytes:
+    """A GraphQL-shaped error document, as every client of /graphql already parses."""
+    return json.dumps({"errors": [{"message": message, "extensions": {"code": code}}]}).encode()
+
+
+def viewer_in(scope: Scope) -> tuple[Node | None, str] | None:
+    """The caller the guard authenticated for this request, and why none; None if unguarded."""
+    decided: tuple[Node | None, str] | None = scope.get("state", {}).get(_VIEWER_KEY)
+    return decided
+
+
+class GraphQLGuard:
+    """ASGI middleware for the GraphQL route: only what passes reaches strawberry."""
+
+    def __init__(self, app: ASGIApp, *, services: Services) -> None:
+        self._app = app
+        self._services = services
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self._app(scope, receive, send)
+            return
+        headers = Headers.from_scope(scope)
+        try:
+            _check_method(scope["method"])
+            _check_declared_length(headers.get("content-length"))
+            viewer = await self._authenticate(headers.get("authorization"))
+            _check_content_type(headers.get("content-type"))
+            body = await _read_body(receive)
+            check_graphql_body(body)
+        except _Refused as refused:
+            await _answer(send, refused)
+            return
+        except _ClientGone:
+            return
+        scope.setdefault("state", {})[_VIEWER_KEY] = viewer
+        await self._app(scope, _replay(body, receive), send)
+
+    async def _authenticate(self, header: str | None) -> tuple[Node, str]:
+        # The token lookup reads the graph: off the event loop, like every broker call.
+        viewer, why = await to_thread.run_sync(viewer_from_header, self._services, header)
+        if viewer is None:
+            challenge = 'Bearer realm="keyturn"'
+            if header:
+                challenge += ', error="invalid_token"'
+            raise _Refused(401, why, "unauthenticated", {"www-authenticate": challenge})
+        return viewer, ""
+
+
+def check_graphql_body(body: bytes) -> None:
+    """Raise `_Refused` (400) unless `body` is one GraphQL request as a JSON object."""
+    try:
+        text = body.decode("utf-8")
+    except UnicodeDecodeError:
+        raise _bad("the request body is not valid UTF-8: send JSON encoded as UTF-8") from None
+    try:
+        document = json.loads(text, parse_constant=_no_constants)
+    except RecursionError:
+        raise _too_deep() from None
+    except ValueError as wrong:
+        raise _bad(f"the request body is not valid JSON ({wrong}): send a JSON object") from None
+    if not isinstance(document, dict):
+        raise _bad(
+            f"the request body is a JSON {_kind(document)}, not an object: send "
+            '`{"query": "...", "variables": {...}}`'
+        )
+    if _depth(document) > MAX_JSON_DEPTH:
+        raise _too_deep()
+    _expect(document, "query", str, "a string holding the GraphQL document", required=True)
+    _expect(document, "variables", dict, "an object")
+    _expect(document, "operationName", str, "a string")
+    _expect(document, "extensions", dict, "an object")
+
+
+def _expect(
+    document: dict[str, Any], key: str, kind: type, described: str, *, required: bool = False
+) -> None:
+    value = document.get(key)
+    if value is None and not required:
+        return
+    if not isinstance(value, kind):
+        found = "missing" if key not in document else f"a JSON {_kind(value)}"
+        raise _bad(f"`{key}` must be {described}, but it is {found}: fix the request body")
+
+
+def _depth(document: Any) -> int:
+    """How deeply arrays and objects nest in `document`, counted without recursion."""
+    deepest = 0
+    pending = [(document, 1)]
+    while pending:
+        value, level = pending.pop()
+        if isinstance(value, dict | list):
+            deepest = max(deepest, level)
+            children = value.values() if isinstance(value, dict) else value
+            pending.extend((child, level + 1) for child in children)
+    return deepest
+
+
+def _kind(value: Any) -> str:
+    names = {bool: "boolean", int: "number", float: "number", str: "string", list: "array"}
+    return "null" if value is None else names.get(type(value), "object")
+
+
+def _no_constants(name: str) -> None:
+    raise ValueError(f"`{name}` is not a JSON number")
+
+
+def _bad(message: str) -> _Refused:
+    return _Refused(400, message, "bad_request")
+
+
+def _too_deep() -> _Refused:
+    return _bad(
+        f"the request body nests JSON more than {MAX_JSON_DEPTH} levels deep: flatten the variables"
+    )
+
+
+def _check_method(method: str) -> None:
+    # Queries over GET would leak into logs and caches; there is no GraphiQL page to serve.
+    if method != "POST":
+        raise _Refused(
+            405,
+            f"/graphql answers POST only, not `{method}`: POST a JSON body",
+            "method_not_allowed",
+            {"allow": "POST"},
+        )
+
+
+def _check_declared_length(declared: str | None) -> None:
+    if declared and declared.isdigit() and int(declared) > MAX_BODY_BYTES:
+        raise _too_large()
+
+
+def _too_large() -> _Refused:
+    return _Refused(
+        413,
+        f"the request body is larger than {MAX_BODY_BYTES} bytes: send a smaller query "
+        "or fewer variables",
+        "request_too_large",
+    )
+
+
+def _check_content_type(header: str | None) -> None:
+    # Only JSON: it also keeps cross-site HTML forms (which cannot send it) out.
+    media_type = (header or "").split(";", 1)[0].strip().lower()
+    if media_type != "application/json":
+        shown = f"`{media_type}`" if media_type else "missing"
+        raise _Refused(
+            415,
+            f"the Content-Type is {shown}: send the request as `application/json`",
+            "unsupported_media_type",
+        )
+
+
+class _ClientGone(Exception):
+    """The client disconnected before sending its whole body: nobody to answer."""
+
+
+async def _read_body(receive: Receive) -> bytes:
+    chunks: list[bytes] = []
+    size = 0
+    while True:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            raise _ClientGone
+        chunk: bytes = message.get("body", b"")
+        size += len(chunk)
+        if size > MAX_BODY_BYTES:
+            raise _too_large()
+        chunks.append(chunk)
+        if not message.get("more_body", False):
+            return b"".join(chunks)
+
+
+def _replay(body: bytes, receive: Receive) -> Callable[[], Any]:
+    """A `receive` that hands the already-read body downstream, then defers to the client."""
+    delivered = False
+
+    async def replay() -> Message:
+        nonlocal delivered
+        if delivered:
+            return await receive()
+        delivered = True
+        return {"type": "http.request", "body": body, "more_body": False}
+
+    return replay
+
+
+async def _answer(send: Send, refused: _Refused) -> None:
+    body = error_body(str(refused), refused.code)
+    headers = {"content-type": "application/json", "content-length": str(len(body))}
+    headers.update(refused.headers)
+    await send(
+        {
+            "type": "http.response.start",
+            "status": refused.status,
+            "headers": [(k.encode(), v.encode()) for k, v in headers.items()],
+        }
+    )
+    await send({"type": "http.response.body", "body": body, "more_body": False})
