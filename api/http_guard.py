@@ -14,7 +14,8 @@ from typing import Any
 
 from anyio import to_thread
 from litestar.datastructures import Headers
-from litestar.types import ASGIApp, Message, Receive, Scope, Send
+from litestar.enums import ScopeType
+from litestar.types import ASGIApp, HTTPRequestEvent, Receive, ReceiveMessage, Scope, Send
 
 from api.auth import viewer_from_header
 from broker import Services
@@ -56,12 +57,12 @@ class GraphQLGuard:
         self._services = services
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
+        if scope["type"] != ScopeType.HTTP:
             await self._app(scope, receive, send)
             return
         headers = Headers.from_scope(scope)
         try:
-            _check_method(scope["method"])
+            _check_method(str(scope.get("method", "")))
             _check_declared_length(headers.get("content-length"))
             viewer = await self._authenticate(headers.get("authorization"))
             _check_content_type(headers.get("content-type"))
@@ -200,9 +201,9 @@ async def _read_body(receive: Receive) -> bytes:
     size = 0
     while True:
         message = await receive()
-        if message["type"] == "http.disconnect":
+        if message["type"] != "http.request":  # `http.disconnect`, the only other one
             raise _ClientGone
-        chunk: bytes = message.get("body", b"")
+        chunk = message.get("body", b"")
         size += len(chunk)
         if size > MAX_BODY_BYTES:
             raise _too_large()
@@ -215,12 +216,13 @@ def _replay(body: bytes, receive: Receive) -> Callable[[], Any]:
     """A `receive` that hands the already-read body downstream, then defers to the client."""
     delivered = False
 
-    async def replay() -> Message:
+    async def replay() -> ReceiveMessage:
         nonlocal delivered
         if delivered:
             return await receive()
         delivered = True
-        return {"type": "http.request", "body": body, "more_body": False}
+        event: HTTPRequestEvent = {"type": "http.request", "body": body, "more_body": False}
+        return event
 
     return replay
 

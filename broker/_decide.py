@@ -23,7 +23,8 @@ def decide_request(
     trigger: str,
     beneficiary: IdentityContext | None = None,
 ) -> Decision:
-    """Decide `identity` asking for `target` for `beneficiary` (None: for themselves)."""
+    """Decide `identity` asking for `target` for `beneficiary` (None: for themselves),
+    over everything a grant on `target` would reach (`broker._reach`)."""
     node = identity.node
     principal = Principal(
         key=node.key,

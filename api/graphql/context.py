@@ -10,7 +10,6 @@ from graphql import GraphQLError
 from strawberry.types import Info
 
 from api.graphql.calls import current_call
-
 from broker import DomainError, Services
 from broker.authorize import authorize
 from graph import Node

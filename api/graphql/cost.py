@@ -60,13 +60,16 @@ _META_FIELDS = {
 def _introspection_sizes(schema: GraphQLSchema) -> dict[tuple[str, str], int]:
     """The real lengths of introspection's lists for this schema (the longest of each)."""
     objects = [t for t in schema.type_map.values() if hasattr(t, "fields")]
-    fields = [f for t in objects for f in t.fields.values()]  # type: ignore[attr-defined]
-    most_args = max([len(getattr(f, "args", None) or {}) for f in fields] + [len(d.args) for d in schema.directives])
+    fields = [f for t in objects for f in t.fields.values()]
+    most_args = max(
+        [len(getattr(f, "args", None) or {}) for f in fields]
+        + [len(d.args) for d in schema.directives]
+    )
     return {
         ("__Schema", "types"): len(schema.type_map),
         ("__Schema", "directives"): len(schema.directives),
-        ("__Type", "fields"): max(len(t.fields) for t in objects),  # type: ignore[attr-defined]
-        ("__Type", "inputFields"): max(len(t.fields) for t in objects),  # type: ignore[attr-defined]
+        ("__Type", "fields"): max(len(t.fields) for t in objects),
+        ("__Type", "inputFields"): max(len(t.fields) for t in objects),
         ("__Type", "interfaces"): max(len(getattr(t, "interfaces", ())) for t in objects),
         ("__Type", "possibleTypes"): len(schema.type_map),
         ("__Type", "enumValues"): max(
@@ -131,7 +134,7 @@ class _Counter:
             default = definition.args["first"].default_value
             chosen = value if isinstance(value, int) else default
             return max(0, chosen) if isinstance(chosen, int) else _DEFAULT_LIST_SIZE
-        if not is_list_type(get_nullable_type(definition.type)):  # type: ignore[arg-type]
+        if not is_list_type(get_nullable_type(definition.type)):
             return 1
         key = (parent, node.name.value)
         known = _introspection_sizes(self.schema).get(key)

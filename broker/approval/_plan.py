@@ -24,19 +24,27 @@ Approvals = Mapping[str, frozenset[str]]
 
 @dataclass(frozen=True)
 class Need:
-    """One approval a step requires: from user `key`, from a member of group `key`, or
-    (`kind` manager) from the requester's manager, whose key is `key` ("" when none)."""
+    """One approval a step requires: from user `key`, from a member of group `key`,
+    (`kind` manager) from the requester's manager, whose key is `key` ("" when none), or
+    (`kind` stand-in) from anyone else the step names, in place of user `key`, who may
+    not approve this request (its requester or beneficiary)."""
 
-    kind: str  # user | group | manager
+    kind: str  # user | group | manager | stand-in
     key: str
+    among_users: frozenset[str] = frozenset()  # stand-in: the step's named users
+    among_groups: frozenset[str] = frozenset()  # stand-in: the step's groups
 
     @property
     def label(self) -> str:
+        if self.kind == "stand-in":
+            return f"someone else the step names, in place of `{self.key}`"
         return MANAGER if self.kind == "manager" else self.key
 
     def met_by(self, person: str, groups: frozenset[str]) -> bool:
         if self.kind == "group":
             return self.key in groups
+        if self.kind == "stand-in":
+            return person in self.among_users or bool(groups & self.among_groups)
         return bool(self.key) and person == self.key
 
 
@@ -64,7 +72,7 @@ class StepPlan:
 
     @property
     def users(self) -> frozenset[str]:
-        named = {n.key for n in self.needs if n.kind != "group" and n.key}
+        named = {n.key for n in self.needs if n.kind in ("user", "manager") and n.key}
         return frozenset(named) | self.escalation_users
 
     @property
@@ -164,7 +172,13 @@ def step_plan(
         step, mode = steps[index], steps[index].mode
         needs = [Need("user", u) for u in step.approvers]
         if mode == "all":
-            needs = [n for n in needs if n.key not in excluded]
+            # All-of means as many distinct approvals as the step names: a named requester
+            # or beneficiary, who may not approve, leaves a place someone else must fill,
+            # never one approval fewer.
+            users, groups = frozenset(step.approvers), frozenset(step.approver_groups)
+            needs = [
+                Need("stand-in", n.key, users, groups) if n.key in excluded else n for n in needs
+            ]
         needs += [Need("group", g) for g in step.approver_groups]
         if step.manager:
             needs.append(Need("manager", manager or manager_of(store, requester) or ""))
@@ -222,6 +236,8 @@ def members_of(store: GraphStore, groups: Iterable[str]) -> Iterator[str]:
 def _need_people(store: GraphStore, need: Need) -> Iterator[str]:
     if need.kind == "group":
         return members_of(store, [need.key])
+    if need.kind == "stand-in":
+        return _people(store, need.among_users, need.among_groups)
     return _enabled(store, [need.key])
 
 

@@ -234,16 +234,18 @@ def resources_below(kind: str) -> str:
     """Up to `$limit` Resources below the node over PART_OF (any depth) whose key is in
     `$keys` or which carry a tag in `$tags`, by key; no row when the node does not exist.
 
-    `DISTINCT` on the far end lets the planner prune the walk: each resource is expanded
-    once, however many routes lead to it."""
+    The walk starts at the node (found by its key) and `DISTINCT` on the far end lets the
+    planner prune it: each resource is expanded once, however many routes lead to it."""
     return (
         f"MATCH (t:{_label(kind)} {{key: $key}})\n"
-        f"OPTIONAL MATCH (r:`Resource`)-[:`PART_OF`*]->(t)\n"
-        f"WITH DISTINCT t, r\n"
-        f"WHERE r IS NULL OR (r <> t AND (r.key IN $keys\n"
-        f"  OR any(tag IN coalesce(r.tags, []) WHERE tag IN $tags)))\n"
-        f"WITH t, r ORDER BY r.key\n"
-        f"RETURN t.key AS at, collect(properties(r))[..$limit] AS found"  # no t: no row
+        "CALL (t) {\n"
+        f"  MATCH (t)<-[:`PART_OF`*]-(r:`Resource`)\n"
+        "  WITH DISTINCT r WHERE r <> t\n"
+        "    AND (r.key IN $keys OR any(tag IN coalesce(r.tags, []) WHERE tag IN $tags))\n"
+        "  WITH r ORDER BY r.key LIMIT $limit\n"
+        "  RETURN collect(properties(r)) AS found\n"
+        "}\n"
+        "RETURN found"
     )
 
 

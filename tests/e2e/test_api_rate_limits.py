@@ -30,8 +30,7 @@ def test_access_requests_past_the_limit_are_refused_unmade_until_the_clock_moves
     error = live.grantee.error(REQUEST)
     assert error["extensions"] == {"code": "rate_limited", "retryAfterSeconds": 30}
     assert error["message"] == (
-        "too many access requests from `linus@acme.example` in the last minute: "
-        "try again in 30 s"
+        "too many access requests from `linus@acme.example` in the last minute: try again in 30 s"
     )
     assert len(live.grantee.data("{ myRequests { id } }")["myRequests"]) == 2
     # Another caller has a bucket of their own: their request is judged, not rate limited.

@@ -38,9 +38,13 @@ def test_nested_lists_and_aliases_multiply() -> None:
 
 def test_fragments_count_each_time_they_are_spread_yet_are_counted_quickly() -> None:
     # 2^30 uses of `key`: counting must not walk them one by one.
-    fragments = " ".join(
-        f"fragment F{n} on GraphNode {{ a: ...F{n + 1} b: ...F{n + 1} }}" for n in range(30)
-    ).replace("a: ", "").replace("b: ", "")
+    fragments = (
+        " ".join(
+            f"fragment F{n} on GraphNode {{ a: ...F{n + 1} b: ...F{n + 1} }}" for n in range(30)
+        )
+        .replace("a: ", "")
+        .replace("b: ", "")
+    )
     query = '{ graphNode(kind: "G", key: "g") { ...F0 } } ' + fragments
     query += " fragment F30 on GraphNode { key }"
     started = time.perf_counter()

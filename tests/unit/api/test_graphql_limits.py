@@ -24,7 +24,10 @@ def _context(viewer: Node | None) -> dict[str, Any]:
     return {"keyturn": keyturn}
 
 
-def _errors(query: str, viewer: Node | None = Node("User", "u", {})) -> list[str]:
+_SIGNED_IN = Node("User", "u", {})
+
+
+def _errors(query: str, viewer: Node | None = _SIGNED_IN) -> list[str]:
     result = schema.execute_sync(query, context_value=_context(viewer))
     return [e.message for e in result.errors or []]
 
@@ -72,7 +75,7 @@ def test_signed_in_callers_may_introspect_within_the_limits() -> None:
 
 
 def test_anonymous_callers_get_no_introspection_and_no_suggestions() -> None:
-    for query in ("{ __schema { types { name } } }", "{ effectivAccess(identity: \"x\") }"):
+    for query in ("{ __schema { types { name } } }", '{ effectivAccess(identity: "x") }'):
         result = schema.execute_sync(query, context_value=_context(None))
         assert [e.message for e in result.errors or []] == ["sign in"]
         assert result.errors and result.errors[0].extensions == {"code": "unauthenticated"}

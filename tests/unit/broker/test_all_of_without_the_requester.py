@@ -1,5 +1,6 @@
-"""An all-of step that names the requester (or the beneficiary) still needs every approver
-who may approve; one that names nobody else is refused when the request is made."""
+"""An all-of step that names the requester (or the beneficiary) still needs as many distinct
+approvals as it names, someone else standing in for them; one that nobody else could fill
+is refused when the request is made."""
 
 from __future__ import annotations
 
@@ -23,28 +24,54 @@ def _state(services: Services, key: str) -> str:
     return str(node.props["state"])
 
 
-def test_an_all_of_step_naming_the_requester_needs_every_other_named_approver(
+def test_an_all_of_step_naming_the_requester_needs_as_many_approvals_from_others(
     lab: Services,
 ) -> None:
-    lab_flow(lab, approvers=(SAM, TOM, GRACE), approval_mode="all")
+    """SAM, TOM and the engineering group, all of them, asked by SAM: SAM may not approve,
+    so someone else the step names stands in; the step still needs three people."""
+    lab_flow(lab, approvers=(SAM, TOM), approver_groups=("engineering",), approval_mode="all")
     key = ask(lab, requester=SAM)
     with pytest.raises(Forbidden, match="your own request"):
         approve_request(lab, approver=SAM, request=key)
     approve_request(lab, approver=TOM, request=key)
-    assert _state(lab, key) == "PENDING", "GRACE has not approved yet"
     approve_request(lab, approver=GRACE, request=key)
+    assert _state(lab, key) == "PENDING", "two approvals for a step that names three"
+    approve_request(lab, approver=LINUS, request=key)
     assert _state(lab, key) == "GRANTED"
 
 
-def test_an_all_of_step_naming_the_beneficiary_needs_every_other_named_approver(
+def test_an_all_of_step_of_named_people_that_includes_the_requester_is_refused_at_creation(
     lab: Services,
 ) -> None:
-    lab_flow(lab, approvers=(TOM, GRACE), approval_mode="all", on_behalf_users=(TOM,))
-    key = ask(lab, requester=LINUS, beneficiary=TOM)
+    """SAM, TOM and GRACE, all of them, asked by SAM: only two others could approve, and
+    the step needs three approvals, so it could never complete."""
+    lab_flow(lab, approvers=(SAM, TOM, GRACE), approval_mode="all")
+    before = graph_state(lab.store)
+    with pytest.raises(InvalidInput, match="no one could ever approve flow `lab-access`"):
+        ask(lab, requester=SAM)
+    assert graph_state(lab.store) == before
+
+
+def test_an_all_of_step_naming_the_beneficiary_needs_someone_else_in_their_place(
+    lab: Services,
+) -> None:
+    """TOM, MIA and the engineering group, all of them, asked by SAM for TOM: TOM may not
+    approve access for himself, so the step still needs three other people."""
+    lab_flow(
+        lab,
+        approvers=(TOM, MIA),
+        approver_groups=("engineering",),
+        approval_mode="all",
+        on_behalf_users=(TOM,),
+    )
+    key = ask(lab, requester=SAM, beneficiary=TOM)
     with pytest.raises(Forbidden, match="asks access for you"):
         approve_request(lab, approver=TOM, request=key)
+    approve_request(lab, approver=MIA, request=key)
     approve_request(lab, approver=GRACE, request=key)
-    assert _state(lab, key) == "GRANTED", "GRACE is the one approver who may"
+    assert _state(lab, key) == "PENDING", "two approvals for a step that names three"
+    approve_request(lab, approver=LINUS, request=key)
+    assert _state(lab, key) == "GRANTED"
 
 
 def test_an_all_of_group_step_does_not_count_the_requesters_membership(lab: Services) -> None:

@@ -120,7 +120,7 @@ def test_permission_lists_are_bounded_in_count_and_length(services: Services) ->
 
 
 def test_an_oversized_integration_config_is_refused(services: Services) -> None:
-    with pytest.raises(InvalidInput, match="integration config definition is .* the 16,384"):
+    with pytest.raises(InvalidInput, match=r"integration config definition is .* the 16,384"):
         save_integration(
             services,
             actor=DEMO_ADMIN,
@@ -132,7 +132,7 @@ def test_an_oversized_integration_config_is_refused(services: Services) -> None:
 
 
 def test_an_oversized_flow_definition_is_refused(services: Services) -> None:
-    with pytest.raises(InvalidInput, match="flow definition is .* more than the 65,536"):
+    with pytest.raises(InvalidInput, match=r"flow definition is .* more than the 65,536"):
         add_flow(
             services,
             key="huge",
