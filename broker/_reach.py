@@ -7,6 +7,7 @@ is never granted over a resource its flow excludes or a forbid rule closes.
 
 from __future__ import annotations
 
+from broker._bundle_tree import bundle_tree
 from broker.services import Services
 from graph import GraphStore, NodeRef, ResourceContext
 from policies.engine import Decision
@@ -49,17 +50,4 @@ def finder(store: GraphStore, container: NodeRef) -> Finder:
 def _covered(store: GraphStore, bundle: str) -> frozenset[str]:
     """The keys of the resources `bundle` covers, through nested bundles (a forbid rule
     naming it closes them, and what lies below them, found by key)."""
-    seen: set[str] = set()
-    held: set[str] = set()
-    todo = [bundle]
-    while todo:
-        current = todo.pop()
-        if current in seen:
-            continue
-        seen.add(current)
-        for edge in store.edges("COVERS", src=NodeRef("Bundle", current)):
-            if edge.dst.kind == "Bundle":
-                todo.append(edge.dst.key)
-            elif edge.dst.kind == "Resource":
-                held.add(edge.dst.key)
-    return frozenset(held)
+    return frozenset(ref.key for ref in bundle_tree(store, bundle).items if ref.kind == "Resource")

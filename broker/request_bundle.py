@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from typing import NoReturn
 
 from broker import _text, audit
+from broker._bundle_tree import bundle_tree
 from broker._lookup import load_request
 from broker._new_request import Prepared, ask, decide, denied_event, prepare
 from broker._text import check_text, check_texts
@@ -78,22 +79,7 @@ def request_bundle(
 
 def bundle_items(store: GraphStore, bundle: str) -> list[NodeRef]:
     """The Resources and Integrations `bundle` holds, through nested bundles, each once."""
-    found: list[NodeRef] = []
-    seen: set[str] = set()
-
-    def walk(key: str) -> None:
-        if key in seen:
-            return
-        seen.add(key)
-        covered = store.edges("COVERS", src=NodeRef("Bundle", key))
-        for item in sorted((e.dst for e in covered), key=lambda r: (r.kind != "Bundle", r.key)):
-            if item.kind == "Bundle":
-                walk(item.key)
-            elif item not in found:
-                found.append(item)
-
-    walk(bundle)
-    return sorted(found, key=lambda r: (r.key, r.kind))
+    return list(bundle_tree(store, bundle).items)
 
 
 def _chosen(store: GraphStore, bundle: str, items: Sequence[str] | None) -> list[NodeRef]:

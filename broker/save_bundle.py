@@ -7,6 +7,7 @@ import re
 from collections.abc import Sequence
 
 from broker import _text, audit
+from broker._bundle_tree import bundle_tree
 from broker._lookup import require_allowed
 from broker._text import check_text, check_texts
 from broker.errors import InvalidInput, NotFound, StateConflict
@@ -146,27 +147,12 @@ def _check(store: GraphStore, key: str, name: str, items: Sequence[NodeRef]) -> 
                 "sync it first or fix the name"
             )
     for item in wanted:
-        if item.kind == "Bundle" and key in _bundles_within(store, item.key):
+        if item.kind == "Bundle" and key in bundle_tree(store, item.key).bundles:
             raise InvalidInput(
                 f"bundle `{key}` cannot hold bundle `{item.key}`, which holds `{key}` "
                 "itself: a bundle may not end up inside itself"
             )
     return wanted
-
-
-def _bundles_within(store: GraphStore, key: str) -> set[str]:
-    """`key` and every bundle nested in it, at any depth."""
-    seen: set[str] = set()
-    todo = [key]
-    while todo:
-        current = todo.pop()
-        if current in seen:
-            continue
-        seen.add(current)
-        for edge in store.edges("COVERS", src=NodeRef("Bundle", current)):
-            if edge.dst.kind == "Bundle":
-                todo.append(edge.dst.key)
-    return seen
 
 
 def _order(ref: NodeRef) -> tuple[str, str]:

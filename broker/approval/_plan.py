@@ -9,7 +9,7 @@ check at request time look for members, and the check stops at the first it find
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from itertools import islice
 
@@ -112,19 +112,7 @@ class StepPlan:
         candidates = [
             list(islice(_eligible(_need_people(store, n), self.excluded), size)) for n in self.needs
         ]
-        holder: dict[str, int] = {}
-
-        def place(index: int, tried: set[str]) -> bool:
-            for person in candidates[index]:
-                if person in tried:
-                    continue
-                tried.add(person)
-                if person not in holder or place(holder[person], tried):
-                    holder[person] = index
-                    return True
-            return False
-
-        return all(place(index, set()) for index in range(size))
+        return _matched(candidates) == size
 
     def people(self, store: GraphStore) -> frozenset[str]:
         """Every enabled user whose approval counts in this step now (for notices)."""
@@ -137,11 +125,18 @@ class StepPlan:
 def _assign(needs: tuple[Need, ...], given: Approvals) -> int:
     """How many needs distinct people in `given` meet at once (one person counts once):
     a bipartite matching by augmenting paths; steps are small."""
+    people = sorted(given)
+    return _matched([[p for p in people if need.met_by(p, given[p])] for need in needs])
+
+
+def _matched(candidates: Sequence[Sequence[str]]) -> int:
+    """How many places get a distinct person, place `i` taking one of `candidates[i]`:
+    a maximum bipartite matching by augmenting paths (Kuhn's); steps are small."""
     holder: dict[str, int] = {}
 
     def place(index: int, tried: set[str]) -> bool:
-        for person in sorted(given):
-            if person in tried or not needs[index].met_by(person, given[person]):
+        for person in candidates[index]:
+            if person in tried:
                 continue
             tried.add(person)
             if person not in holder or place(holder[person], tried):
@@ -149,7 +144,7 @@ def _assign(needs: tuple[Need, ...], given: Approvals) -> int:
                 return True
         return False
 
-    return sum(1 for index in range(len(needs)) if place(index, set()))
+    return sum(1 for index in range(len(candidates)) if place(index, set()))
 
 
 def step_plan(
