@@ -4,23 +4,19 @@ from __future__ import annotations
 
 from urllib.parse import unquote, urlsplit
 
+from graph.errors import ConflictError, GraphError, SchemaViolation, StoreLocked, UnknownNode
 from graph.migrations import SchemaTooNew, migrate
 from graph.query import QueryFailed, QueryRefused, QueryResult
-from graph.store import (
-    ConflictError,
+from graph.store import GraphStore
+from graph.values import (
     DeleteEdge,
     DeleteNode,
     Edge,
-    GraphError,
-    GraphStore,
     IdentityContext,
     Node,
     NodeRef,
     ResourceContext,
-    SchemaViolation,
     SetProps,
-    StoreLocked,
-    UnknownNode,
     UpsertEdge,
     UpsertNode,
     WriteOp,

@@ -12,7 +12,8 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
-from graph.store import GraphError, GraphStore
+from graph.errors import GraphError
+from graph.store import GraphStore
 
 Migration = Callable[[GraphStore], None]
 

@@ -14,7 +14,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from graph.store import GraphError
+from graph.errors import GraphError
 
 MAX_QUERY_CHARS = 10_000
 MAX_ROW_CAP = 100_000

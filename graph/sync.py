@@ -16,8 +16,10 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
 
+from graph.errors import GraphError
 from graph.model import EDGE_KINDS, SYNCED_KINDS
-from graph.store import DeleteEdge, DeleteNode, GraphError, GraphStore, UpsertEdge, UpsertNode
+from graph.store import GraphStore
+from graph.values import DeleteEdge, DeleteNode, UpsertEdge, UpsertNode
 
 DEFAULT_BATCH = 1_000
 

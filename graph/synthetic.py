@@ -13,7 +13,8 @@ import random
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
-from graph.store import GraphStore, NodeRef, UpsertEdge, UpsertNode, WriteOp
+from graph.store import GraphStore
+from graph.values import NodeRef, UpsertEdge, UpsertNode, WriteOp
 
 BATCH_SIZE = 5000
 NOW = 1_700_000_000.0

@@ -5,17 +5,9 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from graph.errors import SchemaViolation
 from graph.model import EDGE_KINDS, NODE_KINDS, PropType
-from graph.store import (
-    DeleteEdge,
-    DeleteNode,
-    NodeRef,
-    SchemaViolation,
-    SetProps,
-    UpsertEdge,
-    UpsertNode,
-    WriteOp,
-)
+from graph.values import DeleteEdge, DeleteNode, NodeRef, SetProps, UpsertEdge, UpsertNode, WriteOp
 
 
 def check_ops(ops: Sequence[WriteOp]) -> None:

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any
 
-from graph.store import NodeRef
+from graph.values import NodeRef
 
 MAX_NESTING = 10
 """The longest chain of MEMBER_OF (groups in groups) or PART_OF edges an analysis follows."""

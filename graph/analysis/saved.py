@@ -13,7 +13,8 @@ from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
 from graph.analysis.results import MAX_NESTING
-from graph.store import GraphError, NodeRef
+from graph.errors import GraphError
+from graph.values import NodeRef
 
 if TYPE_CHECKING:
     from graph.store import GraphStore

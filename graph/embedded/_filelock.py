@@ -6,7 +6,7 @@ import contextlib
 import fcntl
 import os
 
-from graph.store import StoreLocked
+from graph.errors import StoreLocked
 
 
 class FileLock:

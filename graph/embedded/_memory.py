@@ -27,7 +27,7 @@ from typing import Any, cast
 
 import networkx as nx
 
-from graph.store import GraphError
+from graph.errors import GraphError
 
 NodeId = tuple[str, str]
 EdgeId = tuple[str, NodeId, NodeId, str]  # edge kind, source, target, edge key

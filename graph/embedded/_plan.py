@@ -11,18 +11,9 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from graph.embedded._memory import EdgeId, MemoryGraph, NodeId, Plan, PropDict
-from graph.store import (
-    ConflictError,
-    DeleteEdge,
-    DeleteNode,
-    NodeRef,
-    SetProps,
-    UnknownNode,
-    UpsertEdge,
-    UpsertNode,
-    WriteOp,
-)
+from graph.errors import ConflictError, UnknownNode
 from graph.validate import check_new_node
+from graph.values import DeleteEdge, DeleteNode, NodeRef, SetProps, UpsertEdge, UpsertNode, WriteOp
 
 
 def plan_write(memory: MemoryGraph, ops: Sequence[WriteOp]) -> Plan:

@@ -15,8 +15,8 @@ from collections.abc import Callable
 from typing import Any, cast
 
 from graph.embedded._memory import EdgeId, NodeId, Plan, PropDict
+from graph.errors import GraphError
 from graph.model import EDGE_KINDS
-from graph.store import GraphError
 
 SCHEMA_VERSION = 1
 

@@ -16,12 +16,12 @@ from graph.analysis import (
     Requester,
     run_saved_query,
 )
-from graph.analysis import _embedded as _analysis
-from graph.embedded import _query
+from graph.embedded import _analysis, _query
 from graph.embedded._filelock import FileLock
 from graph.embedded._memory import EdgeId, MemoryGraph, NodeId, gc_paused
 from graph.embedded._plan import copy_props, plan_write
 from graph.embedded._sqlite import SqliteLog
+from graph.errors import GraphError, UnknownNode
 from graph.query import (
     QUERY_MEMORY_MIB,
     QueryResult,
@@ -30,18 +30,8 @@ from graph.query import (
     check_read_only,
     tokenize,
 )
-from graph.store import (
-    Edge,
-    GraphError,
-    IdentityContext,
-    Node,
-    NodeRef,
-    Props,
-    ResourceContext,
-    UnknownNode,
-    WriteOp,
-)
 from graph.validate import check_ops
+from graph.values import Edge, IdentityContext, Node, NodeRef, Props, ResourceContext, WriteOp
 
 _FREEZE_FROM_NODES = 10_000
 

@@ -22,9 +22,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
+from graph.errors import GraphError, UnknownNode
 from graph.model import EDGE_KINDS, NODE_KINDS, PropType
-from graph.store import GraphError, NodeRef, UnknownNode, UpsertEdge, UpsertNode, WriteOp
 from graph.validate import check_new_node, check_ops
+from graph.values import NodeRef, UpsertEdge, UpsertNode, WriteOp
 
 ARRAY_DELIMITER = "\x1f"
 """Between the items of a list: the ASCII unit separator, which no tag or permission holds."""

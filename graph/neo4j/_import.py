@@ -27,9 +27,9 @@ from typing import Any
 from neo4j import ManagedTransaction, Session
 from neo4j.exceptions import ClientError
 
-from graph.model import EDGE_KINDS, NODE_KINDS
-from graph.store import UpsertEdge, UpsertNode, WriteOp
+from graph.neo4j.cypher import imports as cypher
 from graph.validate import check_ops
+from graph.values import UpsertEdge, UpsertNode, WriteOp
 
 _DUPLICATE = "Neo.ClientError.Schema.ConstraintValidationFailed"
 
@@ -107,7 +107,7 @@ def plan_batch(ops: Sequence[WriteOp], fresh: _Fresh | None = None) -> list[Stat
         keys = [op.key for op in node_ops]
         create = fresh is not None and fresh.nodes(kind, keys)
         params = {"keys": keys, "props": [_plain(op.props) for op in node_ops]}
-        statements.append(Statement(upsert_nodes(kind, create=create), params, len(keys)))
+        statements.append(Statement(cypher.import_nodes(kind, create=create), params, len(keys)))
     for sort, edge_ops in edges.items():
         ids = [(op.src.key, op.dst.key, op.key) for op in edge_ops]
         create = fresh is not None and fresh.edges(sort[0], ids)
@@ -119,36 +119,9 @@ def plan_batch(ops: Sequence[WriteOp], fresh: _Fresh | None = None) -> list[Stat
         with_props = any(op.props for op in edge_ops)
         if with_props:
             params["props"] = [_plain(op.props) for op in edge_ops]
-        query = upsert_edges(*sort, create=create, with_props=with_props)
+        query = cypher.import_edges(*sort, create=create, with_props=with_props)
         statements.append(Statement(query, params, len(ids)))
     return statements
-
-
-def upsert_nodes(kind: str, *, create: bool) -> str:
-    """Write the `$keys[i]` nodes with `$props[i]`; count those holding every required
-    property (fewer than the rows: one lacks one, and the transaction must not commit)."""
-    required = sorted(NODE_KINDS[kind].required)
-    complete = " AND ".join(f"n.`{name}` IS NOT NULL" for name in required) or "true"
-    return (
-        f"UNWIND range(0, size($keys) - 1) AS i\n"
-        f"{'CREATE' if create else 'MERGE'} (n:`{_kind(kind)}` {{key: $keys[i]}})\n"
-        f"SET n += $props[i]\n"
-        f"WITH n WHERE {complete}\n"
-        f"RETURN count(n) AS applied"
-    )
-
-
-def upsert_edges(kind: str, src_kind: str, dst_kind: str, *, create: bool, with_props: bool) -> str:
-    """Write the edges `$src[i]` -> `$dst[i]` keyed `$keys[i]`; count those written (fewer
-    than the rows: an endpoint is missing)."""
-    return (
-        f"UNWIND range(0, size($keys) - 1) AS i\n"
-        f"MATCH (a:`{_kind(src_kind)}` {{key: $src[i]}})\n"
-        f"MATCH (b:`{_kind(dst_kind)}` {{key: $dst[i]}})\n"
-        f"{'CREATE' if create else 'MERGE'} (a)-[r:`{_type(kind)}` {{key: $keys[i]}}]->(b)\n"
-        f"{'SET r += $props[i]' + chr(10) if with_props else ''}"
-        f"RETURN count(r) AS applied"
-    )
 
 
 class _Fresh:
@@ -162,7 +135,7 @@ class _Fresh:
 
     def nodes(self, kind: str, keys: list[str]) -> bool:
         if kind not in self._nodes:
-            self._nodes[kind] = self._none(f"MATCH (n:`{_kind(kind)}`) RETURN count(n) AS n")
+            self._nodes[kind] = self._none(cypher.count_nodes(kind))
         return self._nodes[kind] and len(set(keys)) == len(keys)
 
     def lost(self, kind: str) -> None:
@@ -171,7 +144,7 @@ class _Fresh:
 
     def edges(self, kind: str, ids: list[tuple[str, str, str]]) -> bool:
         if kind not in self._edges:
-            empty = self._none(f"MATCH ()-[r:`{_type(kind)}`]->() RETURN count(r) AS n")
+            empty = self._none(cypher.count_edges(kind))
             self._edges[kind] = set() if empty else None
         seen = self._edges[kind]
         if seen is None:
@@ -237,15 +210,3 @@ def _only_upserts(ops: Sequence[WriteOp]) -> bool:
 
 def _plain(props: Any) -> dict[str, Any]:
     return {k: list(v) if isinstance(v, tuple) else v for k, v in props.items()}
-
-
-def _kind(kind: str) -> str:
-    if kind not in NODE_KINDS:
-        raise ValueError(f"`{kind}` is not a declared node kind")
-    return kind
-
-
-def _type(kind: str) -> str:
-    if kind not in EDGE_KINDS:
-        raise ValueError(f"`{kind}` is not a declared edge kind")
-    return kind

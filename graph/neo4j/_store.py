@@ -25,25 +25,15 @@ from graph.analysis import (
     Requester,
     run_saved_query,
 )
-from graph.analysis import _neo4j as _analysis
-from graph.analysis import _neo4j_saved as _saved
+from graph.errors import GraphError, UnknownNode
 from graph.model import EDGE_KINDS, NODE_KINDS
-from graph.neo4j import _cypher, _query
+from graph.neo4j import _analysis, _query, _saved
 from graph.neo4j._import import import_all
 from graph.neo4j._write import Fallback, apply, one_statement, visible
+from graph.neo4j.cypher import store as _cypher
 from graph.query import QueryResult, check_limits, check_params, check_read_only, tokenize
-from graph.store import (
-    Edge,
-    GraphError,
-    IdentityContext,
-    Node,
-    NodeRef,
-    Props,
-    ResourceContext,
-    UnknownNode,
-    WriteOp,
-)
 from graph.validate import check_ops
+from graph.values import Edge, IdentityContext, Node, NodeRef, Props, ResourceContext, WriteOp
 
 _Result = TypeVar("_Result")
 
@@ -215,7 +205,7 @@ class Neo4jStore:
         found = [Node("Resource", str(props["key"]), visible(props)) for props in record["found"]]
         return sorted(found, key=lambda node: node.key)
 
-    # --- analyses (graph.analysis._neo4j holds their Cypher) -------------------------------
+    # --- analyses (graph.neo4j._analysis runs them) -------------------------------
 
     def effective_access(self, identity: NodeRef, now: float) -> list[Access]:
         _declared(identity)

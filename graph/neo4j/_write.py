@@ -15,21 +15,11 @@ from typing import Any
 
 from neo4j import ManagedTransaction
 
-from graph.neo4j import _cypher
-from graph.store import (
-    ConflictError,
-    DeleteEdge,
-    DeleteNode,
-    GraphError,
-    NodeRef,
-    SchemaViolation,
-    SetProps,
-    UnknownNode,
-    UpsertEdge,
-    UpsertNode,
-    WriteOp,
-)
+from graph.errors import ConflictError, GraphError, SchemaViolation, UnknownNode
+from graph.model import NODE_KINDS
+from graph.neo4j.cypher import store as _cypher
 from graph.validate import check_new_node
+from graph.values import DeleteEdge, DeleteNode, NodeRef, SetProps, UpsertEdge, UpsertNode, WriteOp
 
 HIDDEN = frozenset({"key", _cypher.LOCK})
 """Properties Neo4j holds for the store's own use, never shown as a node's or edge's."""
@@ -168,18 +158,11 @@ def one_statement(ops: Sequence[WriteOp]) -> tuple[str, dict[str, Any], Callable
     per batch. Returns the statement, its parameters, and the check to run on its result
     inside the transaction, which raises Fallback (rolling it back) on any shortfall."""
     groups = batches(ops)
-    parts: list[str] = []
+    subqueries: list[tuple[str, str | None]] = []
     params: dict[str, Any] = {}
-    kept: list[str] = []
     for j, batch in enumerate(groups):
-        statement, collected = _subquery(batch, f"rows{j}")
+        subqueries.append(_subquery(batch, f"rows{j}"))
         params[f"rows{j}"] = _rows(batch)
-        if collected:
-            # collected inside its own subquery: one row even when the batch returns none
-            statement = f"CALL {{\n{statement}\n}}\nRETURN collect({collected}) AS r{j}"
-            kept.append(f"r{j}")
-        parts.append("CALL {\n" + statement + "\n}")
-    parts.append(f"RETURN {', '.join(kept)}" if kept else "RETURN true AS done")
 
     def check(result: Any) -> None:
         record = result.single(strict=True)
@@ -187,7 +170,7 @@ def one_statement(ops: Sequence[WriteOp]) -> tuple[str, dict[str, Any], Callable
             if not _complete(batch, record.get(f"r{j}")):
                 raise Fallback
 
-    return "\n".join(parts), params, check
+    return _cypher.in_sequence(subqueries), params, check
 
 
 def _rows(batch: Batch) -> list[dict[str, Any]]:
@@ -202,8 +185,8 @@ def _rows(batch: Batch) -> list[dict[str, Any]]:
 def _subquery(batch: Batch, rows: str) -> tuple[str, str | None]:
     op_type, kind, src_kind, dst_kind = batch.sort
     if op_type is UpsertNode:
-        query = _cypher.upsert_nodes(kind, rows)
-        return query, ("i" if "RETURN" in query else None)
+        # only a kind with required properties returns the rows lacking one
+        return _cypher.upsert_nodes(kind, rows), ("i" if NODE_KINDS[kind].required else None)
     if op_type is SetProps:
         return _cypher.set_props(kind, rows), "[i, before]"
     if op_type is DeleteNode:

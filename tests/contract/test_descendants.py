@@ -3,8 +3,6 @@ found by key or tag at any depth, bounded, on every backend."""
 
 from __future__ import annotations
 
-import time
-
 import pytest
 
 from graph import GraphStore, UnknownNode, UpsertEdge
@@ -106,10 +104,12 @@ def test_resources_below_an_unknown_node_raise_unknown_node(store: GraphStore) -
         store.resources_below(ref("Nope", "ghost"), keys=["x"], tags=[], limit=5)
 
 
-def test_resources_below_a_thousand_resource_integration_answer_quickly(
+def test_resources_below_a_thousand_resource_integration_are_only_those_named(
     store: GraphStore,
 ) -> None:
-    """A container of 1,000 resources (two levels) is searched in well under 100 ms."""
+    """A container of 1,000 resources (two levels): the search returns the named key and the
+    one tagged resource deep inside, nothing else (its speed is measured in the benchmarks,
+    not here)."""
     ops = [integration("big")]
     links = []
     for n in range(50):
@@ -122,9 +122,5 @@ def test_resources_below_a_thousand_resource_integration_answer_quickly(
     store.write(ops)
     store.write(links)
     big = ref("Integration", "big")
-    store.resources_below(big, keys=[], tags=["pci"], limit=20)  # warm
-    started = time.perf_counter()
     found = store.resources_below(big, keys=["big/db3"], tags=["pci"], limit=20)
-    elapsed = time.perf_counter() - started
     assert [n.key for n in found] == ["big/db3", "big/db42/t7"]
-    assert elapsed < 0.1, f"{elapsed * 1000:.1f} ms"

@@ -8,8 +8,8 @@ import pytest
 
 from graph import DeleteNode, NodeRef, SetProps, UpsertEdge, UpsertNode, WriteOp
 from graph.model import NODE_KINDS
-from graph.neo4j import _cypher
 from graph.neo4j._write import batches, one_statement
+from graph.neo4j.cypher import store as _cypher
 
 ALICE = NodeRef("User", "alice")
 

@@ -16,7 +16,7 @@ import pytest
 
 from graph.embedded._memory import EdgeId, MemoryGraph, NodeId, Plan, PropDict
 from graph.embedded._query import build_view
-from graph.store import GraphError
+from graph.errors import GraphError
 
 _KINDS = ("User", "Group", "AccessRequest")
 _EDGE_KINDS = ("MEMBER_OF", "HAS_ACCESS")

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from graph import NodeRef, UpsertEdge, UpsertNode, WriteOp
-from graph.neo4j._import import plan_batch, upsert_edges, upsert_nodes
+from graph.neo4j._import import plan_batch
+from graph.neo4j.cypher.imports import import_edges, import_nodes
 
 ALICE, ENG = NodeRef("User", "alice"), NodeRef("Group", "eng")
 
 
 def test_a_node_run_merges_by_key_and_counts_only_nodes_with_every_required_property() -> None:
-    assert upsert_nodes("Integration", create=False) == (
+    assert import_nodes("Integration", create=False) == (
         "UNWIND range(0, size($keys) - 1) AS i\n"
         "MERGE (n:`Integration` {key: $keys[i]})\n"
         "SET n += $props[i]\n"
@@ -19,14 +20,14 @@ def test_a_node_run_merges_by_key_and_counts_only_nodes_with_every_required_prop
 
 
 def test_a_first_load_creates_nodes_and_edges_instead_of_merging() -> None:
-    assert "CREATE (n:`User` {key: $keys[i]})" in upsert_nodes("User", create=True)
-    assert "CREATE (a)-[r:`MEMBER_OF` {key: $keys[i]}]->(b)" in upsert_edges(
+    assert "CREATE (n:`User` {key: $keys[i]})" in import_nodes("User", create=True)
+    assert "CREATE (a)-[r:`MEMBER_OF` {key: $keys[i]}]->(b)" in import_edges(
         "MEMBER_OF", "User", "Group", create=True, with_props=False
     )
 
 
 def test_an_edge_run_matches_both_endpoints_by_key_and_sets_props_only_when_given() -> None:
-    assert upsert_edges("HAS_ACCESS", "User", "Resource", create=False, with_props=True) == (
+    assert import_edges("HAS_ACCESS", "User", "Resource", create=False, with_props=True) == (
         "UNWIND range(0, size($keys) - 1) AS i\n"
         "MATCH (a:`User` {key: $src[i]})\n"
         "MATCH (b:`Resource` {key: $dst[i]})\n"
@@ -34,7 +35,7 @@ def test_an_edge_run_matches_both_endpoints_by_key_and_sets_props_only_when_give
         "SET r += $props[i]\n"
         "RETURN count(r) AS applied"
     )
-    assert "SET" not in upsert_edges("MEMBER_OF", "User", "Group", create=False, with_props=False)
+    assert "SET" not in import_edges("MEMBER_OF", "User", "Group", create=False, with_props=False)
 
 
 def test_a_batch_is_planned_nodes_first_in_columns_keeping_each_kinds_order() -> None:

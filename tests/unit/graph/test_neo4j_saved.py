@@ -1,4 +1,4 @@
-"""graph.analysis._neo4j_saved: every saved audit query is one Cypher statement on Neo4j."""
+"""graph.neo4j._saved: every saved audit query is one Cypher statement on Neo4j."""
 
 from __future__ import annotations
 
@@ -6,8 +6,9 @@ from collections.abc import Mapping
 from typing import Any
 
 from graph.analysis import SAVED_QUERIES, Finding, run_saved_query
-from graph.analysis._neo4j_saved import STATEMENTS, runners
-from graph.store import NodeRef
+from graph.neo4j._saved import runners
+from graph.neo4j.cypher.saved import SAVED as STATEMENTS
+from graph.values import NodeRef
 
 
 def test_every_saved_query_has_a_single_statement_on_neo4j() -> None:

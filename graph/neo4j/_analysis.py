@@ -1,9 +1,5 @@
-"""The analyses on Neo4j: one Cypher query each, its rows turned into the shared results.
-
-Labels come only from graph.model (checked here) and every value is a parameter. The
-canonical route (shortest, then keys first) is chosen in Cypher by ordering the paths
-and keeping the first per group, as the embedded backend chooses it.
-"""
+"""The analyses on Neo4j: one Cypher query each (graph.neo4j.cypher.analyses), its rows
+turned into the shared results."""
 
 from __future__ import annotations
 
@@ -23,48 +19,15 @@ from graph.analysis.results import (
     path_order,
     requester_order,
 )
-from graph.model import EDGE_KINDS, NODE_KINDS
-from graph.store import NodeRef
+from graph.model import EDGE_KINDS
+from graph.neo4j.cypher import analyses as cypher
+from graph.values import NodeRef
 
 Read = Callable[..., list[Mapping[str, Any]]]
 """Runs one read query with keyword parameters and returns its rows."""
 
 _N = MAX_NESTING
-_REF = "[head(labels({0})), {0}.key]"
-_ACTIVE = "({0}.expires_at IS NULL OR {0}.expires_at > $now)"
-_IDENTITY = "(i:`User` OR i:`ExternalUser`)"
 (_PART,) = EDGE_KINDS["PART_OF"].sources  # the one kind that is PART_OF anything
-
-
-def _label(kind: str) -> str:
-    if kind not in NODE_KINDS:
-        raise ValueError(f"`{kind}` is not a declared node kind")
-    return f"`{kind}`"
-
-
-def _canonical(start: str, path: str, *keep: str) -> str:
-    """Keep, per `keep` group, the first of `path`'s routes (shortest, then keys first)."""
-    kept = ", ".join(keep)
-    return (
-        f"WITH {kept}, {path} ORDER BY length({path}), [n IN nodes({path}) | n.key]\n"
-        f"WITH {kept}, head(collect([n IN nodes({path}) | {_REF.format('n')}])) AS {start}\n"
-    )
-
-
-def _effective_access_query(kind: str) -> str:
-    return (
-        f"MATCH (i:{_label(kind)} {{key: $key}})\n"
-        f"MATCH p = (i)-[:`MEMBER_OF`*0..{_N}]->(h)\n"
-        + _canonical("chain", "p", "i", "h")
-        + f"MATCH (h)-[g:`HAS_ACCESS`]->(t)\nWHERE {_ACTIVE.format('g')}\n"
-        f"MATCH q = (r)-[:`PART_OF`*0..{_N}]->(t)\n"
-        + _canonical("up", "q", "i", "chain", "g", "t", "r")
-    )
-
-
-# One record holding every row: the driver reads each record on its own (a few socket
-# reads and a decode apiece), which costs more than the server's work on a large result.
-_ACCESS_ROWS = "RETURN collect([chain, up, g.key, properties(g)]) AS rows"
 
 
 def effective_access(read: Read, identity: NodeRef, now: float) -> list[Access]:
@@ -73,24 +36,7 @@ def effective_access(read: Read, identity: NodeRef, now: float) -> list[Access]:
     A person reaching thousands of resources through a few grants thus costs the server
     one short walk per grant, and the wire a few values per resource, not a path per
     (grant, resource) pair with the grant's properties repeated."""
-    query = (
-        f"MATCH (i:{_label(identity.kind)} {{key: $key}})\n"
-        f"MATCH p = (i)-[:`MEMBER_OF`*0..{_N}]->(h)\n"
-        + _canonical("chain", "p", "h")
-        + f"MATCH (h)-[g:`HAS_ACCESS`]->(t)\nWHERE {_ACTIVE.format('g')}\n"
-        f"WITH collect([chain, g.key, properties(g), {_REF.format('t')}]) AS grants,\n"
-        "  collect(DISTINCT t) AS targets\n"
-        "CALL (targets) {\n"
-        "  UNWIND targets AS t\n"
-        f"  MATCH (t)<-[:`PART_OF`*0..{_N - 1}]-(m)\n"
-        "  WITH DISTINCT t, m\n"
-        "  MATCH (m)<-[:`PART_OF`]-(c)\n"
-        # only a Resource is PART_OF anything: children need no label, nor parents but t
-        "  WITH t, collect([CASE m WHEN t THEN null ELSE m.key END, c.key]) AS edges\n"
-        f"  RETURN collect([{_REF.format('t')}, edges]) AS below\n"
-        "}\n"
-        "RETURN grants, below"
-    )
+    query = cypher.effective_access(identity.kind)
     (record,) = read(query, key=identity.key, now=now)
     below = {_node(t): _chains_into(_node(t), edges) for t, edges in record["below"]}
     found: list[Access] = []
@@ -141,26 +87,13 @@ def _node(ref: Sequence[str]) -> tuple[str, str]:
 
 
 def who_can_access(read: Read, resource: NodeRef, now: float) -> list[Access]:
-    query = (
-        f"MATCH (r:{_label(resource.kind)} {{key: $key}})\n"
-        f"MATCH q = (r)-[:`PART_OF`*0..{_N}]->(t)\n"
-        + _canonical("up", "q", "r", "t")
-        + f"MATCH (t)<-[g:`HAS_ACCESS`]-(h)\nWHERE {_ACTIVE.format('g')}\n"
-        f"MATCH p = (i)-[:`MEMBER_OF`*0..{_N}]->(h)\nWHERE {_IDENTITY}\n"
-        + _canonical("chain", "p", "up", "g", "h", "i")
-        + _ACCESS_ROWS
-    )
+    query = cypher.who_can_access(resource.kind)
     (record,) = read(query, key=resource.key, now=now)
     return sorted((_access(*row) for row in record["rows"]), key=access_order)
 
 
 def blast_radius(read: Read, identity: NodeRef, now: float) -> BlastRadius:
-    query = (
-        _effective_access_query(identity.kind) + "WITH DISTINCT r WHERE r:`Resource`\n"
-        f"OPTIONAL MATCH q = (r)-[:`PART_OF`*1..{_N}]->(x:`Integration`)\n"
-        "WITH r, x, q ORDER BY length(q), x.key\n"
-        "RETURN r.key AS key, head(collect(x.key)) AS integration, r.tags AS tags"
-    )
+    query = cypher.blast_radius(identity.kind)
     rows = read(query, key=identity.key, now=now)
     return blast_radius_of(
         identity, ((row["key"], row["integration"], row["tags"] or []) for row in rows)
@@ -168,17 +101,7 @@ def blast_radius(read: Read, identity: NodeRef, now: float) -> BlastRadius:
 
 
 def who_could_request(read: Read, resource: NodeRef) -> list[Requester]:
-    query = (
-        f"MATCH (r:{_label(resource.kind)} {{key: $key}})\n"
-        # a flow covers the resource, an ancestor, or a bundle (nested or not) holding one
-        f"MATCH (r)-[:`PART_OF`*0..{_N}]->()<-[:`COVERS`*]-(f:`AccessFlow`)\n"
-        "WHERE coalesce(f.enabled, true) = true\n"
-        "WITH DISTINCT f\n"
-        "OPTIONAL MATCH (f)-[:`ALLOWS`]->(a)\n"
-        f"OPTIONAL MATCH p = (i)-[:`MEMBER_OF`*0..{_N}]->(a)\nWHERE {_IDENTITY}\n"
-        + _canonical("chain", "p", "f", "i")
-        + "RETURN f.key AS flow, f.definition AS definition, chain"
-    )
+    query = cypher.who_could_request(resource.kind)
     found: dict[tuple[str, str, str], Requester] = {}
     everyone_flows = set()
     for row in read(query, key=resource.key):
@@ -191,9 +114,7 @@ def who_could_request(read: Read, resource: NodeRef) -> list[Requester]:
                 identity, row["flow"], groups
             )
     if everyone_flows:
-        users = read(
-            "MATCH (u:`User`) WHERE coalesce(u.disabled, false) = false RETURN u.key AS key"
-        )
+        users = read(cypher.ENABLED_USERS)
         for flow in everyone_flows:
             for row in users:
                 identity = NodeRef("User", row["key"])
@@ -204,15 +125,7 @@ def who_could_request(read: Read, resource: NodeRef) -> list[Requester]:
 def access_paths(
     read: Read, identity: NodeRef, resource: NodeRef, max_depth: int, now: float | None
 ) -> list[AccessPath]:
-    query = (
-        f"MATCH (i:{_label(identity.kind)} {{key: $identity}})\n"
-        f"MATCH (r:{_label(resource.kind)} {{key: $resource}})\n"
-        f"MATCH p = (i)-[:`MEMBER_OF`*0..{_N}]->(h)-[g:`HAS_ACCESS`]->(t)"
-        f"<-[:`PART_OF`*0..{_N}]-(r)\n"
-        f"WHERE length(p) <= $max_depth AND ($now IS NULL OR {_ACTIVE.format('g')})\n"
-        f"RETURN DISTINCT [n IN nodes(p) | {_REF.format('n')}] AS nodes, "
-        "[e IN relationships(p) | type(e)] AS kinds"
-    )
+    query = cypher.access_paths(identity.kind, resource.kind)
     rows = read(query, identity=identity.key, resource=resource.key, max_depth=max_depth, now=now)
     paths = {
         AccessPath(tuple(NodeRef(*n) for n in row["nodes"]), tuple(row["kinds"])) for row in rows

@@ -1,16 +1,14 @@
-"""Cypher text generated from the declared model.
-
-Labels, relationship types and property names are spliced into the text, so each builder
-takes them only from graph.model (asserted here, not trusted from callers) and quotes them
-with backticks; every value travels as a parameter. Writes take a batch: `$rows` is a list
-of maps, one per operation, each with its position `i` in the write.
+"""The GraphStore operations in Cypher: schema, writes and reads, built from the declared
+model (names quoted by `cypher._names`; every value a parameter). Writes take a batch:
+`$rows` is a list of maps, one per operation, each with its position `i` in the write.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
-from graph.model import EDGE_KINDS, NODE_KINDS
+from graph.model import NODE_KINDS
+from graph.neo4j.cypher._names import label, prop, rel_prop, rel_type
 
 LOCK = "_lock"
 """A property a compare-and-set writes first: writing takes the node's write lock."""
@@ -36,24 +34,6 @@ REL_INDEXED: tuple[tuple[str, str], ...] = (
 )
 
 
-def _label(kind: str) -> str:
-    if kind not in NODE_KINDS:
-        raise ValueError(f"`{kind}` is not a declared node kind")
-    return f"`{kind}`"
-
-
-def _type(kind: str) -> str:
-    if kind not in EDGE_KINDS:
-        raise ValueError(f"`{kind}` is not a declared edge kind")
-    return f"`{kind}`"
-
-
-def _prop(kind: str, name: str) -> str:
-    if name not in NODE_KINDS[kind].properties:
-        raise ValueError(f"{kind} declares no property `{name}`")
-    return f"`{name}`"
-
-
 # --- schema --------------------------------------------------------------------------------
 
 
@@ -62,21 +42,19 @@ def schema_statements() -> dict[str, str]:
     statements = {
         f"keyturn_{kind}_key": (
             f"CREATE CONSTRAINT `keyturn_{kind}_key` IF NOT EXISTS "
-            f"FOR (n:{_label(kind)}) REQUIRE n.key IS UNIQUE"
+            f"FOR (n:{label(kind)}) REQUIRE n.key IS UNIQUE"
         )
         for kind in NODE_KINDS
     }
     for kind, name in INDEXED:
         statements[f"keyturn_{kind}_{name}"] = (
             f"CREATE INDEX `keyturn_{kind}_{name}` IF NOT EXISTS "
-            f"FOR (n:{_label(kind)}) ON (n.{_prop(kind, name)})"
+            f"FOR (n:{label(kind)}) ON (n.{prop(kind, name)})"
         )
     for kind, name in REL_INDEXED:
-        if name not in EDGE_KINDS[kind].properties:
-            raise ValueError(f"{kind} declares no property `{name}`")
         statements[f"keyturn_{kind}_{name}"] = (
             f"CREATE INDEX `keyturn_{kind}_{name}` IF NOT EXISTS "
-            f"FOR ()-[r:{_type(kind)}]-() ON (r.`{name}`)"
+            f"FOR ()-[r:{rel_type(kind)}]-() ON (r.{rel_prop(kind, name)})"
         )
     return statements
 
@@ -91,11 +69,11 @@ SCHEMA_NAMES = "SHOW INDEXES YIELD name RETURN collect(name) AS names"
 def upsert_nodes(kind: str, rows: str = "rows") -> str:
     """MERGE each row's node, then return the rows whose node lacks a required property:
     only a node this very row created can (a node never loses a required property)."""
-    merge = f"UNWIND ${rows} AS row\nMERGE (n:{_label(kind)} {{key: row.key}})\nSET n += row.props"
+    merge = f"UNWIND ${rows} AS row\nMERGE (n:{label(kind)} {{key: row.key}})\nSET n += row.props"
     required = sorted(NODE_KINDS[kind].required)
     if not required:
         return merge
-    missing = " OR ".join(f"n.{_prop(kind, name)} IS NULL" for name in required)
+    missing = " OR ".join(f"n.{prop(kind, name)} IS NULL" for name in required)
     return f"{merge}\nWITH row, n WHERE {missing}\nRETURN row.i AS i"
 
 
@@ -108,7 +86,7 @@ def set_props(kind: str, rows: str = "rows") -> str:
     """
     return (
         f"UNWIND ${rows} AS row\n"
-        f"MATCH (n:{_label(kind)} {{key: row.key}})\n"
+        f"MATCH (n:{label(kind)} {{key: row.key}})\n"
         f"SET n.{LOCK} = true\n"
         f"WITH row, n, properties(n) AS before\n"
         f"SET n += row.props\n"
@@ -118,16 +96,16 @@ def set_props(kind: str, rows: str = "rows") -> str:
 
 
 def delete_nodes(kind: str, rows: str = "rows") -> str:
-    return f"UNWIND ${rows} AS row\nMATCH (n:{_label(kind)} {{key: row.key}})\nDETACH DELETE n"
+    return f"UNWIND ${rows} AS row\nMATCH (n:{label(kind)} {{key: row.key}})\nDETACH DELETE n"
 
 
 def upsert_edges(kind: str, src_kind: str, dst_kind: str, rows: str = "rows") -> str:
     """MERGE each row's edge between existing endpoints; returns the rows it applied."""
     return (
         f"UNWIND ${rows} AS row\n"
-        f"MATCH (a:{_label(src_kind)} {{key: row.src}})\n"
-        f"MATCH (b:{_label(dst_kind)} {{key: row.dst}})\n"
-        f"MERGE (a)-[r:{_type(kind)} {{key: row.key}}]->(b)\n"
+        f"MATCH (a:{label(src_kind)} {{key: row.src}})\n"
+        f"MATCH (b:{label(dst_kind)} {{key: row.dst}})\n"
+        f"MERGE (a)-[r:{rel_type(kind)} {{key: row.key}}]->(b)\n"
         f"SET r += row.props\n"
         f"RETURN row.i AS i"
     )
@@ -136,9 +114,9 @@ def upsert_edges(kind: str, src_kind: str, dst_kind: str, rows: str = "rows") ->
 def delete_edges(kind: str, src_kind: str, dst_kind: str, rows: str = "rows") -> str:
     return (
         f"UNWIND ${rows} AS row\n"
-        f"MATCH (:{_label(src_kind)} {{key: row.src}})"
-        f"-[r:{_type(kind)} {{key: row.key}}]->"
-        f"(:{_label(dst_kind)} {{key: row.dst}})\n"
+        f"MATCH (:{label(src_kind)} {{key: row.src}})"
+        f"-[r:{rel_type(kind)} {{key: row.key}}]->"
+        f"(:{label(dst_kind)} {{key: row.dst}})\n"
         f"DELETE r"
     )
 
@@ -147,7 +125,7 @@ def delete_edges(kind: str, src_kind: str, dst_kind: str, rows: str = "rows") ->
 
 
 def get_node(kind: str) -> str:
-    return f"MATCH (n:{_label(kind)} {{key: $key}})\nRETURN properties(n) AS props"
+    return f"MATCH (n:{label(kind)} {{key: $key}})\nRETURN properties(n) AS props"
 
 
 def find_nodes(
@@ -155,23 +133,23 @@ def find_nodes(
 ) -> str:
     """Nodes of `kind` by key; property `equals[j]` = `$eq{j}`, `nulls` absent,
     `at_most[j]` <= `$le{j}`, at most `$limit` of them when `limit`."""
-    conditions = [f"n.{_prop(kind, name)} = $eq{j}" for j, name in enumerate(equals)]
-    conditions += [f"n.{_prop(kind, name)} IS NULL" for name in nulls]
-    conditions += [f"n.{_prop(kind, name)} <= $le{j}" for j, name in enumerate(at_most)]
+    conditions = [f"n.{prop(kind, name)} = $eq{j}" for j, name in enumerate(equals)]
+    conditions += [f"n.{prop(kind, name)} IS NULL" for name in nulls]
+    conditions += [f"n.{prop(kind, name)} <= $le{j}" for j, name in enumerate(at_most)]
     where = f"\nWHERE {' AND '.join(conditions)}" if conditions else ""
     tail = "\nLIMIT $limit" if limit else ""
     return (
-        f"MATCH (n:{_label(kind)}){where}\n"
+        f"MATCH (n:{label(kind)}){where}\n"
         f"RETURN n.key AS key, properties(n) AS props\nORDER BY n.key{tail}"
     )
 
 
 def edges(kind: str, src_kind: str | None, dst_kind: str | None) -> str:
     """Edges of `kind`, from the `$src` node of `src_kind` / to the `$dst` of `dst_kind`."""
-    src = f":{_label(src_kind)} {{key: $src}}" if src_kind else ""
-    dst = f":{_label(dst_kind)} {{key: $dst}}" if dst_kind else ""
+    src = f":{label(src_kind)} {{key: $src}}" if src_kind else ""
+    dst = f":{label(dst_kind)} {{key: $dst}}" if dst_kind else ""
     return (
-        f"MATCH (a{src})-[r:{_type(kind)}]->(b{dst})\n"
+        f"MATCH (a{src})-[r:{rel_type(kind)}]->(b{dst})\n"
         f"RETURN labels(a) AS src_labels, a.key AS src, "
         f"labels(b) AS dst_labels, b.key AS dst, properties(r) AS props"
     )
@@ -185,7 +163,7 @@ _STALE = "{0}.`sync_source` = $source AND NOT coalesce({0}.`sync_tag` = $tag, fa
 def stale_nodes(kind: str) -> str:
     """Keys of up to `$limit` nodes `$source` stamped with a tag other than `$tag`."""
     return (
-        f"MATCH (n:{_label(kind)})\nWHERE {_STALE.format('n')}\n"
+        f"MATCH (n:{label(kind)})\nWHERE {_STALE.format('n')}\n"
         f"RETURN n.key AS key\nORDER BY n.key\nLIMIT $limit"
     )
 
@@ -193,7 +171,7 @@ def stale_nodes(kind: str) -> str:
 def stale_edges(kind: str) -> str:
     """Up to `$limit` edges `$source` stamped with a tag other than `$tag`, as `edges`."""
     return (
-        f"MATCH (a)-[r:{_type(kind)}]->(b)\nWHERE {_STALE.format('r')}\n"
+        f"MATCH (a)-[r:{rel_type(kind)}]->(b)\nWHERE {_STALE.format('r')}\n"
         f"RETURN labels(a) AS src_labels, a.key AS src, "
         f"labels(b) AS dst_labels, b.key AS dst, properties(r) AS props\nLIMIT $limit"
     )
@@ -203,7 +181,7 @@ def identity_context(kind: str) -> str:
     """The identity, every group it reaches over MEMBER_OF (cycles end a path: Cypher never
     repeats a relationship in one), and its manager."""
     return (
-        f"MATCH (i:{_label(kind)} {{key: $key}})\n"
+        f"MATCH (i:{label(kind)} {{key: $key}})\n"
         f"OPTIONAL MATCH (i)-[:`MEMBER_OF`*]->(g:`Group`)\n"
         f"WITH i, collect(DISTINCT g.key) AS groups\n"
         f"OPTIONAL MATCH (i)-[:`REPORTS_TO`]->(m:`User`)\n"
@@ -218,7 +196,7 @@ def resource_context(kind: str) -> str:
     Only a Bundle both receives and sends COVERS edges, so every node inside a COVERS
     chain ending at a Bundle is a Bundle too."""
     return (
-        f"MATCH (r:{_label(kind)} {{key: $key}})\n"
+        f"MATCH (r:{label(kind)} {{key: $key}})\n"
         f"OPTIONAL MATCH p = (r)-[:`PART_OF`*]->(a)\n"
         f"WHERE a <> r\n"
         f"WITH r, a, min(length(p)) AS depth\n"
@@ -237,7 +215,7 @@ def resources_below(kind: str) -> str:
     The walk starts at the node (found by its key) and `DISTINCT` on the far end lets the
     planner prune it: each resource is expanded once, however many routes lead to it."""
     return (
-        f"MATCH (t:{_label(kind)} {{key: $key}})\n"
+        f"MATCH (t:{label(kind)} {{key: $key}})\n"
         "CALL (t) {\n"
         f"  MATCH (t)<-[:`PART_OF`*]-(r:`Resource`)\n"
         "  WITH DISTINCT r WHERE r <> t\n"
@@ -258,3 +236,18 @@ SET_SCHEMA_VERSION = f"MERGE (m:{META} {{key: 'schema'}}) SET m.version = $versi
 
 CLEAR = f"MATCH (n) WHERE NOT n:{META} DETACH DELETE n"
 """Delete all data; the schema version stays, as the constraints do."""
+
+
+def in_sequence(subqueries: Sequence[tuple[str, str | None]]) -> str:
+    """Write statements as one: each a CALL subquery, in order (each sees the ones before
+    it); one whose rows are named (`collected`) returns them as `r{j}`, collected inside
+    its own subquery so that it gives one row even when the batch returns none."""
+    parts: list[str] = []
+    kept: list[str] = []
+    for j, (statement, collected) in enumerate(subqueries):
+        if collected:
+            statement = f"CALL {{\n{statement}\n}}\nRETURN collect({collected}) AS r{j}"
+            kept.append(f"r{j}")
+        parts.append("CALL {\n" + statement + "\n}")
+    parts.append(f"RETURN {', '.join(kept)}" if kept else "RETURN true AS done")
+    return "\n".join(parts)

@@ -20,7 +20,7 @@ from graph.analysis.results import (
 )
 from graph.embedded._memory import EdgeId, MemoryGraph, NodeId
 from graph.model import IDENTITIES
-from graph.store import NodeRef
+from graph.values import NodeRef
 
 Chain = tuple[NodeId, ...]
 
