@@ -15,7 +15,7 @@ from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 from litestar.types import Scope
 from strawberry.litestar import make_graphql_controller
 
-from api.auth import viewer_from_header
+from api.auth import viewer_for
 from api.graphql.context import KeyturnContext
 from api.graphql.schema import schema
 from api.headers import security_headers
@@ -46,7 +46,8 @@ async def _graphql_context(state: State, scope: Scope, headers: Headers) -> dict
     # The guard has authenticated the caller already (and answered 401 for nobody).
     decided = viewer_in(scope)
     if decided is None:
-        decided = viewer_from_header(services, headers.get("authorization"))
+        # Not through the guard (a WebSocket): authenticate here, off the loop all the same.
+        decided = await viewer_for(services, headers.get("authorization"))
     viewer, why = decided
     return {"keyturn": KeyturnContext(services=services, viewer=viewer, why_anonymous=why)}
 
@@ -91,6 +92,8 @@ def create_app(
         path="/graphql",
         context_getter=_graphql_context,
         allow_queries_via_get=False,
+        # No subscriptions: a WebSocket would be a way around GraphQLGuard's checks.
+        subscription_protocols=(),
         # GraphiQL loads its code from a CDN: a third party's script on the admin API.
         graphql_ide=None,
     )

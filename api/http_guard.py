@@ -12,12 +12,11 @@ import json
 from collections.abc import Callable
 from typing import Any
 
-from anyio import to_thread
 from litestar.datastructures import Headers
 from litestar.enums import ScopeType
 from litestar.types import ASGIApp, HTTPRequestEvent, Receive, ReceiveMessage, Scope, Send
 
-from api.auth import viewer_from_header
+from api.auth import viewer_for
 from broker import Services
 from graph import Node
 
@@ -77,8 +76,7 @@ class GraphQLGuard:
         await self._app(scope, _replay(body, receive), send)
 
     async def _authenticate(self, header: str | None) -> tuple[Node, str]:
-        # The token lookup reads the graph: off the event loop, like every broker call.
-        viewer, why = await to_thread.run_sync(viewer_from_header, self._services, header)
+        viewer, why = await viewer_for(self._services, header)
         if viewer is None:
             challenge = 'Bearer realm="keyturn"'
             if header:

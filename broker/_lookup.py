@@ -2,29 +2,43 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
+from typing import Any, TypeVar
+
 from broker.authorize import authorize
-from broker.errors import Forbidden, NotFound
+from broker.errors import Forbidden, InvalidInput, NotFound
 from broker.services import Services
 from graph import GraphStore, IdentityContext, Node, NodeRef, UnknownNode
 from policies.api_authz import Target
-from policies.flows import AccessFlow
+from policies.flows import AccessFlow, FlowInvalid
+
+T = TypeVar("T")
 
 
 def load_user(store: GraphStore, key: str) -> Node:
-    node = store.get_node("User", key)
-    if node is None:
-        raise NotFound(f"no user `{key}` exists: check the email or sync the directory")
-    if node.props.get("disabled"):
-        raise Forbidden(f"user `{key}` is disabled")
-    return node
+    return _enabled(key, store.get_node("User", key))
 
 
 def load_identity(store: GraphStore, key: str) -> IdentityContext:
-    load_user(store, key)
+    """User `key` with their groups and manager, in one read; refused as `load_user` does."""
     try:
-        return store.identity_context(NodeRef("User", key))
-    except UnknownNode as missing:  # deleted between the two reads
-        raise NotFound(str(missing)) from missing
+        found = store.identity_context(NodeRef("User", key))
+    except UnknownNode as missing:
+        raise _no_user(key) from missing
+    _enabled(key, found.node)
+    return found
+
+
+def _no_user(key: str) -> NotFound:
+    return NotFound(f"no user `{key}` exists: check the email or sync the directory")
+
+
+def _enabled(key: str, node: Node | None) -> Node:
+    if node is None:
+        raise _no_user(key)
+    if node.props.get("disabled"):
+        raise Forbidden(f"user `{key}` is disabled")
+    return node
 
 
 def require_allowed(services: Services, actor: str, action: str, target: Target) -> Node:
@@ -34,11 +48,28 @@ def require_allowed(services: Services, actor: str, action: str, target: Target)
     return user
 
 
+def read_definition(read: Callable[[dict[str, Any]], T], given: T | Mapping[str, Any]) -> T:
+    """`given` as read by `read` when it is a definition as the API received it (a mapping);
+    a definition that does not read raises InvalidInput naming the fault."""
+    if not isinstance(given, Mapping):
+        return given
+    try:
+        return read(dict(given))
+    except FlowInvalid as bad:
+        raise InvalidInput(str(bad)) from bad
+
+
 def load_flow(store: GraphStore, key: str) -> AccessFlow:
     node = store.get_node("AccessFlow", key)
     if node is None:
         raise NotFound(f"no access flow `{key}` exists")
     return AccessFlow.from_json(str(node.props["definition"]))
+
+
+def known_flow(services: Services, key: str) -> AccessFlow:
+    """Flow `key` as the policy engine holds it (kept in step with the graph), read from the
+    graph only when the engine does not know it; NotFound when it does not exist."""
+    return services.engine.flows.get(key) or load_flow(services.store, key)
 
 
 def load_request(store: GraphStore, key: str) -> Node:

@@ -16,9 +16,9 @@ from typing import Any, NoReturn
 
 from broker import _text, audit
 from broker._decide import decide_request
-from broker._lookup import load_flow, load_identity
+from broker._lookup import known_flow, load_identity
 from broker._text import check_optional, check_text, check_texts
-from broker.approval import new_request_ops, open_plan, opening_step
+from broker.approval import StepPlan, new_request_ops, open_plan, opening_step
 from broker.errors import AccessDenied, InvalidInput, NotFound
 from broker.services import Services
 from broker.states import RequestState
@@ -67,6 +67,8 @@ class Prepared:
     grantee: NodeRef  # who gets the access
     target: NodeRef  # what to: a Resource, or a whole Integration
     details: dict[str, Any] = field(default_factory=dict)  # for the notices
+    first_step: StepPlan | None = None  # who reviews it first; None: auto-approved
+    grantee_seen: Node | None = None  # the grantee as read when asked: spares a read to grant
 
 
 def ask(
@@ -170,7 +172,7 @@ def decide(services: Services, asked: Asked, target: ResourceContext) -> tuple[D
     probe = _decide(services, asked, target, 1)
     if not probe.allowed:
         return probe, 1
-    minutes = _flow(services, probe.flow_keys[0]).duration_default
+    minutes = known_flow(services, probe.flow_keys[0]).duration_default
     return _decide(services, asked, target, minutes), minutes
 
 
@@ -188,10 +190,6 @@ def _decide(services: Services, asked: Asked, target: ResourceContext, minutes: 
         trigger=asked.trigger,
         beneficiary=asked.beneficiary,
     )
-
-
-def _flow(services: Services, key: str) -> AccessFlow:
-    return services.engine.flows.get(key) or load_flow(services.store, key)
 
 
 def denied_event(
@@ -238,7 +236,7 @@ def prepare(
 
     `extra` adds props (bundle, batch, previous). Raises InvalidInput when the flow's plan
     names nobody who could ever approve, or the start is further ahead than it allows."""
-    flow = _flow(services, decision.flow_keys[0])
+    flow = known_flow(services, decision.flow_keys[0])
     now = services.clock()
     check_lead_time(flow, asked.starts_at, now)
     key = f"req_{uuid.uuid4().hex}"
@@ -265,6 +263,7 @@ def prepare(
     if asked.starts_at is not None:
         props["starts_at"] = asked.starts_at
     reviewers: list[WriteOp] = []
+    first: StepPlan | None = None
     if not flow.auto_approve:
         who, whom = asked.requester, asked.grantee
         props.update(open_plan(services, flow=flow, requester=who, beneficiary=whom, now=now))
@@ -294,7 +293,9 @@ def prepare(
         },
     )
     node = Node("AccessRequest", key, props)
-    return Prepared(node, ops, event, flow, grantee.ref, target.node.ref, details)
+    return Prepared(
+        node, ops, event, flow, grantee.ref, target.node.ref, details, first, grantee_seen=grantee
+    )
 
 
 def _asked_data(asked: Asked, minutes: int | None) -> dict[str, Any]:

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 from broker._lookup import beneficiary_of
 from broker._transitions import request_event, transition
+from broker.approval import reviewers_left_waiting
 from broker.errors import StateConflict
 from broker.notify import NoticeKind, announce
 from broker.revoke_grants import end_all
@@ -112,5 +113,8 @@ def _cancel_from(
     except StateConflict:
         return False
     cancelled = Node(node.kind, node.key, {**node.props, **ended, "state": "CANCELLED"})
-    announce(services, NoticeKind.CANCELLED, cancelled, actor=actor, reason=reason)
+    waiting = reviewers_left_waiting(services.store, cancelled)
+    announce(
+        services, NoticeKind.CANCELLED, cancelled, actor=actor, approvers=waiting, reason=reason
+    )
     return True

@@ -24,6 +24,8 @@ def issue_api_token(services: Services, *, owner: str, name: str, actor: str | N
     """Create a token for `owner` and return it in plain text: the only time it is seen.
 
     The activity log records who issued it (`actor`, else the owner), never the token.
+    An operator's step (the `keyturn token` command, the server's bootstrap token), so no
+    API policy is asked; people issue tokens through `manage_tokens.issue_token`.
     """
     load_user(services.store, owner)
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)

@@ -3,28 +3,26 @@ the request is APPROVED and the grant follows."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from broker import audit
-from broker._lookup import load_flow, load_identity, load_request, requester_of
+from broker._lookup import known_flow, load_identity, requester_of
 from broker._text import KEY, REASON, check_text
-from broker._transitions import request_event
-from broker.approval import StepPlan, index_ops, request_plan
+from broker._transitions import LostRace, request_event, transition, update_while
+from broker.approval import Approvals, StepPlan, index_ops, request_plan, reviewers_to_tell
 from broker.authorize import authorize
 from broker.errors import Forbidden, InvalidInput, NotFound, StateConflict
-from broker.grant_request import grant_request
+from broker.grant_request import grant_approved
 from broker.notify import NoticeKind, announce
 from broker.services import Services
 from broker.start_scheduled import waits_for_start
 from broker.states import RequestState
 from graph import (
-    ConflictError,
     GraphStore,
     IdentityContext,
     Node,
     NodeRef,
-    SetProps,
     UnknownNode,
     UpsertEdge,
     WriteOp,
@@ -58,13 +56,15 @@ def approve_request(services: Services, *, approver: str, request: str, reason: 
     for _ in range(_ATTEMPTS):
         found = check_can_decide(services, approver=approver, request=request, reason=reason)
         try:
-            return _record(services, found, approver, reason)
-        except ConflictError as lost:
+            kind, now, done, after = _record(services, found, approver, reason)
+        except LostRace as lost:
             if lost.actual.get("state") != RequestState.PENDING.value:
                 state = lost.actual.get("state")
                 raise StateConflict(
                     f"request `{request}` is {state} now: someone else decided it first"
                 ) from lost
+            continue  # another approval of this step came first: count again with it
+        return _announce_outcome(services, after, found, approver, reason, now, kind, done)
     raise StateConflict(f"request `{request}` kept changing while you approved it: try again")
 
 
@@ -131,62 +131,152 @@ def _flow_of(services: Services, node: Node | None) -> AccessFlow | None:
     if node is None:
         return None
     try:
-        return load_flow(services.store, str(node.props["flow"]))
+        return known_flow(services, str(node.props["flow"]))
     except NotFound:  # the flow was deleted: nobody can decide by it
         return None
 
 
-def _record(services: Services, found: Decidable, approver: str, reason: str) -> Node:
-    """One compare-and-set write of the approval; raises ConflictError when it lost."""
+def _record(
+    services: Services, found: Decidable, approver: str, reason: str
+) -> tuple[str, float, bool, Node]:
+    """One compare-and-set write of the approval: (event kind, when, step complete, the
+    request after it);
+    raises LostRace when another writer changed the request first."""
     store, node, plan = services.store, found.node, found.plan
     given = approvals(store, node)
+    this_step = {p: _groups_of(store, p) for p, step in given.items() if step == plan.index}
     if approver in given:
+        _refuse_twice(node, plan, approver, given[approver], this_step)
+        # Their approval of this step already counts and completes it now (the plan grew
+        # since: an escalation tier or a group that includes them), yet nothing completed
+        # it then: approving again is asking for exactly that, so it does, adding nothing.
+        return _write_approval(services, found, approver, reason, done=True, new=False)
+    done = plan.complete({**this_step, approver: found.approver.groups})
+    return _write_approval(services, found, approver, reason, done=done, new=True)
+
+
+def _refuse_twice(
+    node: Node, plan: StepPlan, approver: str, step: int, this_step: Approvals
+) -> None:
+    """Refuse a second approval from `approver`, who approved step `step` already, unless
+    the approvals this step has complete it now. One person counts once per request, and
+    the first approval keeps counting for its step (through an escalation too), so a
+    second one would add nothing: it is refused rather than ignored, so nobody believes
+    they moved the request on when they did not."""
+    if step != plan.index:
         raise StateConflict(
-            f"you already approved request `{node.key}` (step {given[approver] + 1}): "
-            "one person counts once"
+            f"you already approved request `{node.key}` (step {step + 1}): one person counts "
+            f"once, so step {plan.index + 1} needs someone else"
         )
-    this_step = [person for person, step in given.items() if step == plan.index]
-    done = plan.complete(
-        {**{p: _groups_of(store, p) for p in this_step}, approver: found.approver.groups}
-    )
+    if not plan.complete(this_step):
+        raise StateConflict(
+            f"you already approved request `{node.key}` (step {step + 1}) and that approval "
+            "still counts: one person counts once, the step waits for the others it needs"
+        )
+
+
+def _write_approval(
+    services: Services, found: Decidable, approver: str, reason: str, *, done: bool, new: bool
+) -> tuple[str, float, bool, Node]:
+    """Record the approval (`new`: a new one from `approver`; else one given before) and,
+    when the step is `done`, move the request to its next step or to APPROVED."""
+    store, node, plan = services.store, found.node, found.plan
     now = services.clock()
-    version = int(node.props.get("version") or 0)
+    # The approvals read are those of this version: any approval meanwhile changes it.
     expect = {
-        "state": RequestState.PENDING.value,
         "approval_step": node.props.get("approval_step"),
         "version": node.props.get("version"),
     }
-    props: dict[str, Any] = {"version": version + 1, "approval_step": plan.index}
-    kind, data = "approval.recorded", {"step": plan.index, "reason": reason}
-    reviewers: list[WriteOp] = []
+    props: dict[str, Any] = {
+        "version": int(node.props.get("version") or 0) + 1,
+        "approval_step": plan.index,
+    }
+    data: dict[str, Any] = {"step": plan.index, "reason": reason}
+    if not new:
+        data["given_before"] = True
+    edge: list[WriteOp] = []
+    if new:
+        at = {"at": now, "reason": reason, "step": plan.index}
+        edge = [UpsertEdge("APPROVED", NodeRef("User", approver), node.ref, props=at)]
     if done and plan.last:
-        props |= {
-            "state": RequestState.APPROVED.value,
-            "decided_at": now,
-            "decided_by": approver,
-        }
-        kind = "request.approved"
-        reviewers = index_ops(store, node.ref, None)
-    elif done:
+        props |= {"decided_at": now, "decided_by": approver}
+        event = request_event(node, "request.approved", at=now, actor=approver, **data)
+        transition(
+            store,
+            node.key,
+            RequestState.PENDING,
+            RequestState.APPROVED,
+            props,
+            also=edge,
+            event=event,
+            expect=expect,
+        )
+        return "request.approved", now, done, _after(node, props, RequestState.APPROVED)
+    reviewers: list[WriteOp] = []
+    if done:
         props |= {"approval_step": plan.index + 1, "step_started_at": now, "escalated": False}
         data["next_step"] = plan.index + 1
         after = Node(node.kind, node.key, {**node.props, **props})
         requester = requester_of(store, node)
         reviewers = index_ops(store, node.ref, request_plan(store, found.flow, after, requester))
-    edge = UpsertEdge(
-        "APPROVED",
-        NodeRef("User", approver),
-        node.ref,
-        props={"at": now, "reason": reason, "step": plan.index},
+    event = request_event(node, "approval.recorded", at=now, actor=approver, **data)
+    update_while(
+        store,
+        node.key,
+        RequestState.PENDING,
+        props,
+        expect=expect,
+        also=[*edge, *reviewers],
+        event=event,
     )
-    event = request_event(node, kind, at=now, actor=approver, **data)
-    ops = [SetProps(node.kind, node.key, props, expect), edge, *reviewers]
-    audit.write_all(store, ops, [event])
-    return _announce_outcome(services, found, approver, reason, now, kind, done)
+    return "approval.recorded", now, done, _after(node, props, RequestState.PENDING)
+
+
+def _after(node: Node, props: Mapping[str, Any], state: RequestState) -> Node:
+    """Request `node` as the write that set `props` and `state` left it (no read again)."""
+    return Node(node.kind, node.key, {**node.props, **props, "state": state.value})
+
+
+def settle_step(services: Services, *, request: str) -> Node | None:
+    """Complete the current step of pending `request` when the approvals it has complete
+    it now, and return the request after; None when they do not (or someone acted first).
+
+    An escalation calls it: the tier it adds may include someone who approved the step
+    before, and that approval counts for the step it was given in (one person counts
+    once, never zero times). The approval that completes the step decides it.
+    """
+    store = services.store
+    node = store.get_node("AccessRequest", request)
+    flow = _flow_of(services, node)
+    if node is None or flow is None or node.props.get("state") != RequestState.PENDING.value:
+        return None
+    plan = request_plan(store, flow, node, requester_of(store, node))
+    decider = _completing(store, node, plan)
+    if decider is None:
+        return None
+    found = Decidable(node, flow, plan, load_identity(store, decider))
+    try:
+        kind, now, done, after = _write_approval(services, found, decider, "", done=True, new=False)
+    except LostRace:
+        return None  # an approval or a decision meanwhile had its own outcome
+    return _announce_outcome(services, after, found, decider, "", now, kind, done)
+
+
+def _completing(store: GraphStore, node: Node, plan: StepPlan) -> str | None:
+    """Who, among the approvers of `plan`'s step taken in the order they approved, first
+    makes the step complete; None when all of them together do not."""
+    edges = [e for e in store.edges("APPROVED", dst=node.ref) if _step(e.props) == plan.index]
+    so_far: dict[str, frozenset[str]] = {}
+    for edge in sorted(edges, key=lambda e: (float(e.props.get("at") or 0), e.src.key)):
+        so_far[edge.src.key] = _groups_of(store, edge.src.key)
+        if plan.complete(so_far):
+            return edge.src.key
+    return None
 
 
 def _announce_outcome(
     services: Services,
+    after: Node,
     found: Decidable,
     approver: str,
     reason: str,
@@ -196,19 +286,20 @@ def _announce_outcome(
 ) -> Node:
     """After the write: grant an approved request (unless it starts later), or tell the
     next step's approvers that it is theirs to review now."""
-    after = load_request(services.store, found.node.key)
     if kind == "request.approved":
         announce(services, NoticeKind.APPROVED, after, actor=approver, reason=reason)
         if waits_for_start(after, now):
             return after  # start_scheduled grants it when its start comes
-        return grant_request(services, request=after.key)
+        return grant_approved(services, after)
     if done:
+        store = services.store
+        next_step = request_plan(store, found.flow, after, requester_of(store, after))
         announce(
             services,
             NoticeKind.REQUEST_CREATED,
             after,
             actor=approver,
-            flow=found.flow,
+            approvers=reviewers_to_tell(store, next_step, after),
             justification=str(after.props.get("justification") or ""),
             approval_step=found.plan.index + 1,
         )
@@ -225,7 +316,8 @@ def _groups_of(store: GraphStore, person: str) -> frozenset[str]:
 
 def approvals(store: GraphStore, node: Node) -> dict[str, int]:
     """Who approved request `node` so far, and in which step."""
-    return {
-        edge.src.key: int(edge.props.get("step") or 0)
-        for edge in store.edges("APPROVED", dst=node.ref)
-    }
+    return {edge.src.key: _step(edge.props) for edge in store.edges("APPROVED", dst=node.ref)}
+
+
+def _step(props: Mapping[str, Any]) -> int:
+    return int(props.get("step") or 0)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from broker._guard import request_as
 from broker._text import KEY, check_text
 from broker._transitions import request_event, transition
+from broker.approval import reviewers_left_waiting
 from broker.errors import StateConflict
 from broker.notify import NoticeKind, announce
 from broker.services import Services
@@ -37,7 +38,8 @@ def cancel_request(services: Services, *, actor: str, request: str) -> Node:
     cancelled = Node(
         node.kind, request, {**node.props, **ended, "state": RequestState.CANCELLED.value}
     )
-    announce(services, NoticeKind.CANCELLED, cancelled, actor=actor)
+    waiting = reviewers_left_waiting(services.store, cancelled)
+    announce(services, NoticeKind.CANCELLED, cancelled, actor=actor, approvers=waiting)
     return cancelled
 
 

@@ -6,14 +6,15 @@ from __future__ import annotations
 import logging
 from functools import lru_cache
 
-from broker import audit
 from broker._lookup import load_request, requester_of
-from broker._transitions import request_event
-from broker.approval import index_ops, request_plan
+from broker._transitions import request_event, update_while
+from broker.approval import index_ops, request_plan, reviewers_to_tell
+from broker.approve_request import settle_step
+from broker.errors import DomainError, StateConflict
 from broker.notify import NoticeKind, announce
 from broker.services import Services
 from broker.states import RequestState
-from graph import ConflictError, Node, SetProps
+from graph import Node
 from policies.flows import AccessFlow, FlowInvalid
 
 _log = logging.getLogger(__name__)
@@ -26,6 +27,8 @@ def escalate_requests(services: Services, *, limit: int = 500) -> int:
     early enough). Each escalation is a compare-and-set on the state, the step and
     `escalated`, so an approval that moved the step on meanwhile wins and two processes
     escalate a request once. Returns how many this call escalated.
+
+    A system job: it acts as the system for no caller, so no API policy is asked.
     """
     now = services.clock()
     escalated = 0
@@ -45,7 +48,7 @@ def escalate_requests(services: Services, *, limit: int = 500) -> int:
 def _escalate(services: Services, flow: AccessFlow, node: Node, now: float) -> bool:
     """Escalate `node` and tell its reviewers, now the tier too; False when it lost."""
     step = node.props.get("approval_step")
-    expect = {"state": RequestState.PENDING.value, "approval_step": step, "escalated": False}
+    expect = {"approval_step": step, "escalated": False}
     event = request_event(
         node,
         "request.escalated",
@@ -59,22 +62,42 @@ def _escalate(services: Services, flow: AccessFlow, node: Node, now: float) -> b
     store = services.store
     after = Node(node.kind, node.key, {**node.props, **props})
     tier = request_plan(store, flow, after, requester_of(store, node))
-    ops = [SetProps(node.kind, node.key, props, expect), *index_ops(store, node.ref, tier)]
+    reviewers = index_ops(store, node.ref, tier)
     try:
-        audit.write_all(store, ops, [event])
-    except ConflictError:
+        update_while(
+            store,
+            node.key,
+            RequestState.PENDING,
+            props,
+            expect=expect,
+            also=reviewers,
+            event=event,
+        )
+    except StateConflict:
         return False  # approved, decided or escalated after the read
+    if _settled(services, node.key):
+        return True  # an approval given before completes the step now: nobody to ask
     after = load_request(services.store, node.key)
     announce(
         services,
         NoticeKind.REQUEST_CREATED,
         after,
         actor="broker",
-        flow=flow,
+        approvers=reviewers_to_tell(store, tier, after),
         justification=str(after.props.get("justification") or ""),
         escalated=True,
     )
     return True
+
+
+def _settled(services: Services, key: str) -> bool:
+    """Whether the approvals request `key` already has complete its escalated step (the
+    tier includes someone who approved it before): then the step is complete now."""
+    try:
+        return settle_step(services, request=key) is not None
+    except DomainError as failed:  # the grant that followed failed: recorded on the request
+        _log.warning("request %s approved on escalation, then: %s", key, failed)
+        return True
 
 
 def _escalating_flows(services: Services) -> list[AccessFlow]:

@@ -5,15 +5,14 @@ from __future__ import annotations
 import logging
 
 from broker._backoff import RetryPolicy
-from broker._transitions import request_event
-from broker.audit import Entry
-from broker.audit import write as audited_write
-from broker.audit import write_all as audited_write_all
+from broker._transitions import Move, move_each, move_through, request_event, update_while
+from broker.approval import admins_to_tell
+from broker.errors import StateConflict
 from broker.grant_request import access_edge
 from broker.notify import NoticeKind, announce
 from broker.services import Services
 from broker.states import RequestState
-from graph import ConflictError, DeleteEdge, Node, SetProps, WriteOp
+from graph import DeleteEdge, Node
 
 _log = logging.getLogger(__name__)
 
@@ -39,6 +38,8 @@ def expire_due_grants(
     GRANTED -> EXPIRED; when any of them lost (another worker expired it first), the batch
     is written again one grant at a time, so the losers are skipped and the rest recorded.
     A failing revoke is recorded on the request and tried again after a backoff.
+
+    A system job: it acts as the system for no caller, so no API policy is asked.
     """
     now = services.clock()
     due = services.store.find_nodes(
@@ -72,31 +73,27 @@ def _record_expiry(services: Services, revoked: list[Node], *, now: float) -> li
     moves = [_expiry(services, request, now=now) for request in revoked]
     if len(moves) > 1:
         # Like ops side by side, so a graph backend can run each sort as one statement.
-        ops: list[WriteOp] = [*(cas for cas, _, _ in moves), *(edge for _, edge, _ in moves)]
         try:
-            audited_write_all(services.store, ops, [event for _, _, event in moves])
+            move_each(
+                services.store,
+                [(request.key, move) for request, (move, _) in zip(revoked, moves, strict=True)],
+                also=[edge for _, edge in moves],
+            )
             return revoked
-        except ConflictError:
+        except StateConflict:
             pass  # someone else expired one of them: go one by one
     done: list[Node] = []
-    for request, (cas, edge, event) in zip(revoked, moves, strict=True):
+    for request, (move, edge) in zip(revoked, moves, strict=True):
         try:
-            audited_write_all(services.store, [cas, edge], [event])
-        except ConflictError:
+            move_through(services.store, request.key, [move], also=[edge])
+        except StateConflict:
             continue
         done.append(request)
     return done
 
 
-def _expiry(services: Services, request: Node, *, now: float) -> tuple[SetProps, DeleteEdge, Entry]:
-    # Expecting the same `expires_at` too: a grant extended since it was read is not due.
-    cas = SetProps(
-        "AccessRequest",
-        request.key,
-        {"state": RequestState.EXPIRED.value, "ended_at": now},
-        {"state": RequestState.GRANTED.value, "expires_at": request.props.get("expires_at")},
-    )
-    edge = access_edge(services.store, request)
+def _expiry(services: Services, request: Node, *, now: float) -> tuple[Move, DeleteEdge]:
+    """The move GRANTED -> EXPIRED of `request` and the access edge it takes away."""
     event = request_event(
         request,
         "grant.expired",
@@ -105,7 +102,15 @@ def _expiry(services: Services, request: Node, *, now: float) -> tuple[SetProps,
         expires_at=request.props.get("expires_at"),
         revoke_failures=int(request.props.get("revoke_failures") or 0),
     )
-    return cas, edge, event
+    move = Move(
+        RequestState.GRANTED,
+        RequestState.EXPIRED,
+        {"ended_at": now},
+        event,
+        # Expecting the same `expires_at` too: a grant extended since it was read is not due.
+        expect={"expires_at": request.props.get("expires_at")},
+    )
+    return move, access_edge(services.store, request)
 
 
 def _record_failure(
@@ -122,17 +127,18 @@ def _record_failure(
         "revoke_error": error,
         **({"revoke_flagged": True} if flag else {}),
     }
-    cas = SetProps(
-        "AccessRequest",
-        request.key,
-        props,
-        {"state": RequestState.GRANTED.value, "revoke_failures": before},
-    )
     kind = "grant.revoke_flagged" if flag else "grant.revoke_failed"
     event = request_event(request, kind, at=now, actor="scheduler", failures=failures, error=error)
     try:
-        audited_write(services.store, [cas], event)
-    except ConflictError:
+        update_while(
+            services.store,
+            request.key,
+            RequestState.GRANTED,
+            props,
+            expect={"revoke_failures": before},
+            event=event,
+        )
+    except StateConflict:
         return  # another worker recorded this round, or the grant ended meanwhile
     _log.warning("revoking request %s failed (%d time(s)): %s", request.key, failures, error)
     if flag:
@@ -141,7 +147,7 @@ def _record_failure(
             NoticeKind.FAILED,
             request,
             actor="scheduler",
-            to_admins=True,
+            admins=admins_to_tell(services.store),
             stage="revoke",
             failures=failures,
             error=error,

@@ -1,7 +1,10 @@
-"""Give a grant more time, within its flow's number of extensions and maximum duration, and
-only while that flow still allows the access (the policies decide again)."""
+"""Give a grant more time, within its flow's number of extensions and maximum duration (the
+grant's whole lifetime, extensions included), and only while that flow still allows the
+access (the policies decide again)."""
 
 from __future__ import annotations
+
+import math
 
 from broker import audit
 from broker._decide import decide_request
@@ -33,8 +36,10 @@ from policies.flows import AccessFlow
 def extend_grant(services: Services, *, actor: str, request: str, minutes: int) -> Node:
     """Move granted `request`'s expiry `minutes` later, as its grantee or an admin.
 
-    Each extension may add at most the flow's maximum duration, and a grant is extended at
-    most the flow's `max_extensions` times. The policies decide again, for the extension's
+    A grant's whole lifetime, from its grant to its expiry after every extension, stays
+    within the flow's maximum duration (as Vault's `max_ttl` bounds a lease): a grant asked
+    for less may be extended up to it, never past it. A grant is extended at most the flow's
+    `max_extensions` times. The policies decide again, for the extension's
     minutes: the flow that granted it must still allow the requester (who may have left a
     group) this access, else AccessDenied with the engine's explanation (and a trace in the
     activity log). The request, its Grant node and the HAS_ACCESS edge move together, in
@@ -52,6 +57,7 @@ def extend_grant(services: Services, *, actor: str, request: str, minutes: int) 
     done = int(node.props.get("extensions") or 0)
     flow = load_flow(store, str(node.props["flow"]))
     _check_limits(flow, request, minutes, done)
+    _check_lifetime(flow, node, minutes, expires_at)
     _decide_again(services, node, flow, minutes=minutes, actor=actor)
     later = expires_at + minutes * 60
     changed = {"expires_at": later, "extensions": done + 1}
@@ -173,8 +179,26 @@ def _check_limits(flow: AccessFlow, request: str, minutes: int, done: int) -> No
             f"request `{request}` was extended {done} time(s), the most flow `{flow.key}` "
             "allows: request access again when it expires"
         )
-    if minutes > flow.max_duration_minutes:
-        raise InvalidInput(
-            f"an extension of `{minutes}` minutes is over flow `{flow.key}`'s maximum of "
-            f"{flow.max_duration_minutes} minutes: ask for {flow.max_duration_minutes} or less"
-        )
+
+
+def _check_lifetime(flow: AccessFlow, node: Node, minutes: int, expires_at: float) -> None:
+    """Refuse an extension that would make the grant live, from its grant to its new expiry,
+    longer than `flow`'s maximum duration; say how many minutes are left to extend."""
+    left = _minutes_left(flow, node, expires_at)
+    if minutes <= left:
+        return
+    most = flow.max_duration_minutes
+    then = f"ask for {left} or less" if left > 0 else "request access again when it expires"
+    raise InvalidInput(
+        f"an extension of `{minutes}` minutes would make request `{node.key}` last longer "
+        f"than flow `{flow.key}`'s maximum of {most} minutes from its grant to its expiry: "
+        f"{left} minutes are left to extend; {then}"
+    )
+
+
+def _minutes_left(flow: AccessFlow, node: Node, expires_at: float) -> int:
+    """Whole minutes the grant of `node` may still be extended by under `flow`'s maximum
+    duration; 0 when none (also when the flow's maximum was lowered since the grant)."""
+    # The one grant path (`grant_request.record_grant`) stamps every grant's start.
+    latest = float(node.props["granted_at"]) + flow.max_duration_minutes * 60
+    return max(0, math.floor((latest - expires_at) / 60))

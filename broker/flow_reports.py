@@ -12,6 +12,7 @@ from graph.model import IDENTITIES
 from policies.analysis import (
     Finding,
     flows_allowing_nothing,
+    flows_counting_someone_twice,
     flows_reaching_excluded,
     shadowed_flows,
 )
@@ -55,7 +56,8 @@ def flow_findings(services: Services, *, viewer: str) -> list[Finding]:
     nothing = flows_allowing_nothing(flows, populated_groups=populated, users=live_users)
     rules = services.engine.forbid_rules.values()
     reaching = flows_reaching_excluded(flows, rules, lambda target: _below(store, target))
-    return [*nothing, *shadowed_flows(flows), *reaching]
+    twice = flows_counting_someone_twice(flows)
+    return [*nothing, *shadowed_flows(flows), *reaching, *twice]
 
 
 def compiled_flow(services: Services, *, viewer: str, key: str) -> str:

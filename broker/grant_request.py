@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -14,7 +14,7 @@ from broker._transitions import Move, move_through, request_event, transition
 from broker.errors import DomainError, StateConflict
 from broker.notify import NoticeKind, announce
 from broker.secrets import seal
-from broker.services import GrantDeferred, Services
+from broker.services import GrantDeferred, Services, grants_in_graph_only
 from broker.states import RequestState
 from graph import (
     ConflictError,
@@ -40,17 +40,45 @@ class GrantFailed(DomainError):
 
 
 def grant_request(services: Services, *, request: str) -> Node:
-    """APPROVED -> GRANTING -> GRANTED (or FAILED); `expires_at` counts from the grant."""
-    approved = load_request(services.store, request)
-    transition(
-        services.store,
-        request,
+    """Grant approved request `request` (read from the graph): see `grant_approved`."""
+    return grant_approved(services, load_request(services.store, request))
+
+
+def grant_approved(services: Services, approved: Node) -> Node:
+    """APPROVED -> GRANTING -> GRANTED (or FAILED); `expires_at` counts from the grant.
+    `approved` is the request as its approval left it.
+
+    A system step: it acts for no caller (the use case that approved has authorized hers,
+    or the scheduler starts it), so no API policy is asked. A provisioner that grants in
+    the graph only is called first and GRANTING and GRANTED are one write; any other's
+    `grant` runs only once GRANTING is durable (see `complete_grant`)."""
+    now = services.clock()
+    start = Move(
         RequestState.APPROVED,
         RequestState.GRANTING,
-        event=request_event(approved, "grant.started", at=services.clock(), actor="broker"),
+        event=request_event(approved, "grant.started", at=now, actor="broker"),
     )
-    granting = {**approved.props, "state": RequestState.GRANTING.value}
-    return complete_grant(services, Node(approved.kind, request, granting))
+    granting = Node(
+        approved.kind, approved.key, {**approved.props, "state": RequestState.GRANTING.value}
+    )
+    details = provisioned_at_once(services, granting)
+    if details is None:
+        move_through(services.store, approved.key, [start])
+        return complete_grant(services, granting)
+    granted = record_grant(services, granting, details=details, leading=[start])
+    announce_granted(services, granted)
+    return granted
+
+
+def provisioned_at_once(services: Services, granting: Node) -> Mapping[str, str] | None:
+    """The access details when the provisioner grants in the graph only, so its `grant`
+    has no effect outside the graph and may run before the write; None otherwise."""
+    if not grants_in_graph_only(services.provisioner, granting):
+        return None
+    try:
+        return services.provisioner.grant(granting)
+    except Exception:
+        return None  # the two-write path calls it again and records the failure
 
 
 def complete_grant(services: Services, node: Node, identity: NodeRef | None = None) -> Node:
@@ -95,24 +123,44 @@ def record_grant(
     actor: str = "broker",
     before: Sequence[WriteOp] = (),
     opening: Sequence[audit.Entry] = (),
+    leading: Sequence[Move] = (),
+    written: Callable[[], None] = lambda: None,
+    seen: Node | None = None,
 ) -> Node:
     """GRANTING -> GRANTED with the Grant node, the HAS_ACCESS edge and the sealed access
     `details`, in one write (after `before`, traced by `opening` first). `expires_at` counts
     from now. Raises StateConflict when the request is no longer GRANTING.
 
-    The same write compares-and-sets the beneficiary's `disabled`: a beneficiary disabled
-    or removed while the access was being provisioned ends the request FAILED instead (with
-    `before` still applied), the integration is asked to revoke, and GrantFailed is raised.
+    The one place a grant is written: approval, auto-approval, scheduled starts, recovery
+    and manual tasks all end here. The same write compares-and-sets the beneficiary's
+    `disabled`: a beneficiary disabled or removed while the access was being provisioned
+    ends the request FAILED instead (with `before` still applied), the integration is asked
+    to revoke, and GrantFailed is raised.
+
+    `leading` are the moves that bring the request to GRANTING in that same write (an
+    auto-approval's PENDING -> APPROVED -> GRANTING); `node` is then the request as it will
+    be once they are made. `written` runs once the write committed, either way, before any
+    notice of its outcome, so a caller's own notices come first. `seen`, the beneficiary as
+    the caller read it already, saves reading it again: a change since makes the write lose,
+    and then the beneficiary is read anew.
     """
     store = services.store
     identity = identity or beneficiary_of(store, node)
-    for _ in range(_ATTEMPTS):
-        still = _entitled(store, identity)
+    for attempt in range(_ATTEMPTS):
+        still = _standing(seen) if attempt == 0 and seen is not None else _entitled(store, identity)
         if still is None:
             break
         try:
-            return _write_grant(
-                services, node, identity, still, details, actor, before=before, opening=opening
+            granted = _write_grant(
+                services,
+                node,
+                identity,
+                still,
+                details,
+                actor,
+                before=before,
+                opening=opening,
+                leading=leading,
             )
         except StateConflict as lost:
             cause = lost.__cause__
@@ -121,7 +169,19 @@ def record_grant(
         except UnknownNode as gone:
             if gone.ref != identity:
                 raise
-    raise _fail_for_beneficiary(services, node, identity, actor, before=before, opening=opening)
+        else:
+            written()
+            return granted
+    raise _fail_for_beneficiary(
+        services,
+        node,
+        identity,
+        actor,
+        before=before,
+        opening=opening,
+        leading=leading,
+        written=written,
+    )
 
 
 def _write_grant(
@@ -134,6 +194,7 @@ def _write_grant(
     *,
     before: Sequence[WriteOp],
     opening: Sequence[audit.Entry],
+    leading: Sequence[Move],
 ) -> Node:
     store, request = services.store, node.key
     granted_at = services.clock()
@@ -157,7 +218,7 @@ def _write_grant(
     move_through(
         store,
         request,
-        [Move(RequestState.GRANTING, RequestState.GRANTED, props, event)],
+        [*leading, Move(RequestState.GRANTING, RequestState.GRANTED, props, event)],
         before=before,
         opening=opening,
         also=[still, *ops],
@@ -168,10 +229,15 @@ def _write_grant(
 def _entitled(store: GraphStore, identity: NodeRef) -> SetProps | None:
     """A compare-and-set that holds while `identity` stays as found, enabled; None when it
     is disabled or gone now."""
-    found = store.get_node(identity.kind, identity.key)
+    return _standing(store.get_node(identity.kind, identity.key))
+
+
+def _standing(found: Node | None) -> SetProps | None:
+    """A compare-and-set that holds while identity `found` stays enabled; None when it is
+    disabled or gone."""
     if found is None or found.props.get("disabled"):
         return None
-    return SetProps(identity.kind, identity.key, {}, {"disabled": found.props.get("disabled")})
+    return SetProps(found.kind, found.key, {}, {"disabled": found.props.get("disabled")})
 
 
 def _fail_for_beneficiary(
@@ -182,6 +248,8 @@ def _fail_for_beneficiary(
     *,
     before: Sequence[WriteOp],
     opening: Sequence[audit.Entry],
+    leading: Sequence[Move],
+    written: Callable[[], None],
 ) -> GrantFailed:
     """GRANTING -> FAILED because the beneficiary lost their standing meanwhile; whatever
     the integration gave is revoked (revokes are idempotent) so no access is left behind."""
@@ -196,16 +264,18 @@ def _fail_for_beneficiary(
         store,
         request,
         [
+            *leading,
             Move(
                 RequestState.GRANTING,
                 RequestState.FAILED,
                 {"ended_at": now, "reason": reason},
                 event,
-            )
+            ),
         ],
         before=before,
         opening=opening,
     )
+    written()
     failed = load_request(store, request)
     try:
         services.provisioner.revoke(failed)

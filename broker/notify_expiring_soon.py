@@ -24,6 +24,8 @@ def notify_expiring_soon(
     compare-and-set, so several processes warn once; an extended grant is warned again
     before its new expiry. A grant shorter than the lead time is not warned at all: its
     grantee knew it was short.
+
+    A system job: it acts as the system for no caller, so no API policy is asked.
     """
     now = services.clock()
     lead = lead_minutes * 60

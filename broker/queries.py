@@ -12,8 +12,14 @@ from graph import Node
 from policies.api_authz import Target
 
 
+def my_profile(services: Services, *, viewer: str) -> Node:
+    """The signed-in user `viewer`, as they may see themselves."""
+    return require_allowed(services, viewer, "viewSelf", Target.user(viewer))
+
+
 def my_requests(services: Services, *, user: str) -> list[Node]:
     """Every request `user` made or someone made on their behalf, newest first."""
+    require_allowed(services, user, "viewSelf", Target.user(user))
     store = services.store
     found = {n.key: n for n in store.find_nodes("AccessRequest", equals={"requester": user})}
     for node in store.find_nodes("AccessRequest", equals={"beneficiary": user}):
@@ -26,9 +32,10 @@ def active_grants(services: Services, *, viewer: str, everyone: bool = False) ->
 
     A grant past `expires_at` is not in force even before the scheduler has revoked it.
     """
+    seeing = ("viewAllGrants", Target.api()) if everyone else ("viewSelf", Target.user(viewer))
+    require_allowed(services, viewer, *seeing)
     granted: dict[str, object] = {"state": RequestState.GRANTED.value}
     if everyone:
-        require_allowed(services, viewer, "viewAllGrants", Target.api())
         found = services.store.find_nodes("AccessRequest", equals=granted)
     else:
         # The access the viewer holds: granted to them, whoever asked for it.
@@ -46,6 +53,7 @@ def pending_approvals(services: Services, *, approver: str) -> list[Node]:
     `approver` in, never one they asked for or would receive, nor one they approved
     already (an all-of step waiting for others, or an earlier step).
     """
+    require_allowed(services, approver, "viewSelf", Target.user(approver))
     store = services.store
     try:
         reviewer = load_identity(store, approver)

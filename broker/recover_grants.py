@@ -25,6 +25,8 @@ def recover_grants(
     Integrations take a repeated grant for the same request as one (the webhook sends the
     request key as idempotency key; a manual task is opened once and keeps waiting for its
     fulfiller, so such a request stays GRANTING and is not counted).
+
+    A system job: it acts as the system for no caller, so no API policy is asked.
     """
     now = services.clock()
     stuck = services.store.find_nodes(

@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-from broker import audit
 from broker._lookup import load_request
-from broker._transitions import request_event
-from broker.approval import index_ops
+from broker._transitions import LostRace, request_event, transition
 from broker.approve_request import check_can_decide
 from broker.errors import StateConflict
 from broker.notify import NoticeKind, announce
 from broker.services import Services
 from broker.states import RequestState
-from graph import ConflictError, Node, SetProps
+from graph import Node
 
 
 def reject_request(services: Services, *, approver: str, request: str, reason: str = "") -> Node:
@@ -24,12 +22,7 @@ def reject_request(services: Services, *, approver: str, request: str, reason: s
         services, approver=approver, request=request, action="reject", reason=reason
     )
     node, now = found.node, services.clock()
-    expect = {
-        "state": RequestState.PENDING.value,
-        "approval_step": node.props.get("approval_step"),
-    }
     props = {
-        "state": RequestState.REJECTED.value,
         "decided_at": now,
         "decided_by": approver,
         "reason": reason,
@@ -38,13 +31,18 @@ def reject_request(services: Services, *, approver: str, request: str, reason: s
     event = request_event(
         node, "request.rejected", at=now, actor=approver, reason=reason, step=found.plan.index
     )
+    step = {"approval_step": node.props.get("approval_step")}
     try:
-        ops = [
-            SetProps(node.kind, request, props, expect),
-            *index_ops(services.store, node.ref, None),
-        ]
-        audit.write_all(services.store, ops, [event])
-    except ConflictError as lost:
+        transition(
+            services.store,
+            request,
+            RequestState.PENDING,
+            RequestState.REJECTED,
+            props,
+            event=event,
+            expect=step,
+        )
+    except LostRace as lost:
         state = lost.actual.get("state")
         raise StateConflict(
             f"request `{request}` is {state} at another step now: someone else acted first, "

@@ -3,20 +3,26 @@ compiled flows decide."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 from broker import _text, audit
+from broker._lookup import require_allowed
 from broker._new_request import Asked, Prepared, ask, decide, load_target, prepare, refuse
 from broker._text import check_text
 from broker._transitions import Move, move_through, request_event
-from broker.grant_request import announce_granted, complete_grant, grant_ops
+from broker.approval import reviewers_to_tell
+from broker.grant_request import (
+    announce_granted,
+    complete_grant,
+    provisioned_at_once,
+    record_grant,
+)
 from broker.notify import NoticeKind, announce
-from broker.secrets import seal
-from broker.services import Services, grants_in_graph_only
+from broker.services import Services
 from broker.states import RequestState
-from graph import Node, NodeRef, ResourceContext, WriteOp
+from graph import Node, ResourceContext, WriteOp
+from policies.api_authz import Target
 
 
 def request_access(
@@ -37,8 +43,11 @@ def request_access(
     user (the flow must allow asking on their behalf). With a future `starts_at`, the request
     is decided now and waits APPROVED until then (`start_scheduled` grants it).
     Raises AccessDenied with the policy engine's explanation when no flow allows it,
-    InvalidInput for a bad duration or a start in the past, NotFound for unknown names.
+    InvalidInput for a bad duration or a start in the past, NotFound for unknown names;
+    Forbidden, before anything else is read, when the API policies do not let
+    `requester` request access (auditors, disabled users).
     """
+    require_allowed(services, requester, "requestAccess", Target.api())
     check_text("resource", resource, most=_text.KEY)
     asked = ask(
         services,
@@ -101,7 +110,8 @@ def _announce_created(services: Services, prepared: Prepared) -> None:
         NoticeKind.REQUEST_CREATED,
         node,
         actor=str(node.props["requester"]),
-        flow=prepared.flow,
+        # Nobody approved a request just made: its first step's reviewers, without a read.
+        approvers=reviewers_to_tell(services.store, prepared.first_step, node, approved=()),
         **prepared.details,
     )
 
@@ -133,21 +143,22 @@ def _auto_grant(
     opening: Sequence[audit.Entry],
 ) -> Node:
     """Approve and start granting in one write (with the creation, when `before` holds it),
-    then provision and record the grant.
+    then provision and record the grant through `record_grant`, as an approval does.
 
     The request still passes PENDING -> APPROVED -> GRANTING, each step a compare-and-set
     with its own activity-log event; they commit together, so no reader ever sees a
-    half-approved request. Provisioning and GRANTED follow as `grant_request` does them,
-    in a second write, because a real integration's `grant` must run after GRANTING is
-    durable. Only the graph-only provisioner, whose `grant` touches nothing outside the
-    graph, is called first, and then GRANTED (with the grant) joins the same one write.
+    half-approved request. Provisioning and GRANTED follow in a second write, because a
+    real integration's `grant` must run after GRANTING is durable. Only the graph-only
+    provisioner, whose `grant` touches nothing outside the graph, is called first, and
+    then `record_grant` makes the approval and the grant one write (which, like every
+    grant, fails the request when its beneficiary was disabled meanwhile).
     """
     created, identity = prepared.node, prepared.grantee
     now = services.clock()
     decided: dict[str, object] = {"decided_at": now, "decided_by": "auto-approval"}
     approved = _with(created, decided, RequestState.APPROVED)
     granting = _with(approved, {}, RequestState.GRANTING)
-    moves = [
+    leading = [
         _approve(created, decided, now),
         Move(
             RequestState.APPROVED,
@@ -155,50 +166,26 @@ def _auto_grant(
             event=request_event(created, "grant.started", at=now, actor="broker"),
         ),
     ]
-    granted = _granted_at_once(services, granting, identity, prepared.target, now)
-    also: Sequence[WriteOp] = ()
-    if granted is not None:
-        move, also, node = granted
-        moves.append(move)
-    move_through(services.store, created.key, moves, before=before, opening=opening, also=also)
-    _announce_created(services, prepared)
-    announce(services, NoticeKind.APPROVED, approved, actor="auto-approval")
-    if granted is None:
+
+    def announce_decided() -> None:
+        _announce_created(services, prepared)
+        announce(services, NoticeKind.APPROVED, approved, actor="auto-approval")
+
+    details = provisioned_at_once(services, granting)
+    if details is None:
+        move_through(services.store, created.key, leading, before=before, opening=opening)
+        announce_decided()
         return complete_grant(services, granting, identity)
-    announce_granted(services, node)
-    return node
-
-
-def _granted_at_once(
-    services: Services, granting: Node, identity: NodeRef, target: NodeRef, now: float
-) -> tuple[Move, list[WriteOp], Node] | None:
-    """GRANTING -> GRANTED when the provisioner grants in the graph only, so its `grant`
-    has no effect outside the graph and may run before the write; None otherwise."""
-    if not grants_in_graph_only(services.provisioner, granting):
-        return None
-    try:
-        details = services.provisioner.grant(granting)
-    except Exception:
-        return None  # the two-write path calls it again and records the failure
-    expires_at = now + int(granting.props["duration_minutes"]) * 60
-    props: dict[str, Any] = {"granted_at": now, "expires_at": expires_at}
-    if details:
-        props["details"] = seal(json.dumps(dict(details), sort_keys=True))
-    move = Move(
-        RequestState.GRANTING,
-        RequestState.GRANTED,
-        props,
-        request_event(
-            granting,
-            "grant.granted",
-            at=now,
-            actor="broker",
-            identity=identity.key,
-            permissions=list(granting.props.get("permissions") or []),
-            expires_at=expires_at,
-            details=sorted(details),  # the names only: the values are secrets
-        ),
+    granted = record_grant(
+        services,
+        granting,
+        identity,
+        details=details,
+        before=before,
+        opening=opening,
+        leading=leading,
+        written=announce_decided,
+        seen=prepared.grantee_seen,
     )
-    node = _with(granting, props, RequestState.GRANTED)
-    ops = grant_ops(granting, identity, granted_at=now, expires_at=expires_at, target=target)
-    return move, ops, node
+    announce_granted(services, granted)
+    return granted

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from broker._lookup import requester_of, target_of
+from broker._lookup import requester_of, require_allowed, target_of
 from broker._new_request import ask
 from broker._text import KEY, check_text
 from broker.errors import Forbidden, NotFound, StateConflict
@@ -10,6 +10,7 @@ from broker.request_access import ask_for
 from broker.services import Services
 from broker.states import RequestState
 from graph import Node, UnknownNode
+from policies.api_authz import Target
 
 FINISHED = frozenset(
     {
@@ -35,9 +36,10 @@ def request_again(
 
     Duration and justification default to the previous request's. Raises StateConflict
     for a request still live, Forbidden when `requester` did not make `previous` (or it
-    does not exist), and
+    does not exist, or the API policies do not let them request access at all), and
     whatever `request_access` raises for the new request.
     """
+    require_allowed(services, requester, "requestAccess", Target.api())
     check_text("request id", previous, most=KEY)
     old = services.store.get_node("AccessRequest", previous)
     # Whose it is comes first, and a missing request gets the same answer as someone

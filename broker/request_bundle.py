@@ -9,7 +9,7 @@ from typing import NoReturn
 
 from broker import _text, audit
 from broker._bundle_tree import bundle_tree
-from broker._lookup import load_request
+from broker._lookup import load_request, require_allowed
 from broker._new_request import Prepared, ask, decide, denied_event, prepare
 from broker._text import check_text, check_texts
 from broker.errors import AccessDenied, InvalidInput, NotFound, StateConflict
@@ -17,6 +17,7 @@ from broker.grant_request import GrantFailed
 from broker.request_access import submit
 from broker.services import Services
 from graph import GraphStore, Node, NodeRef, ResourceContext, UnknownNode
+from policies.api_authz import Target
 
 
 def request_bundle(
@@ -37,8 +38,10 @@ def request_bundle(
     whole. If any item is refused (no flow allows it, or nobody could approve it), the
     whole request is refused naming that item and why, and no request is stored. The
     items then go on as single requests do: pending review, approved until a later
-    start, or granted at once. Returns them in the bundle's order.
+    start, or granted at once. Returns them in the bundle's order. Forbidden first when
+    the API policies do not let `requester` request access.
     """
+    require_allowed(services, requester, "requestAccess", Target.api())
     store = services.store
     check_text("bundle", bundle, most=_text.KEY)
     if items is not None:

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import fields
+from typing import Any
 
 from broker import _text, audit
-from broker._lookup import requester_of, require_allowed
+from broker._lookup import read_definition, requester_of, require_allowed
 from broker._text import check_all, check_definition, check_text
 from broker.approval import index_ops, request_plan
 from broker.errors import InvalidInput
@@ -19,9 +21,16 @@ from policies.flows import AccessFlow, FlowInvalid
 _PENDING = RequestState.PENDING.value
 
 
-def save_access_flow(services: Services, *, actor: str, flow: AccessFlow) -> AccessFlow:
-    """Save `flow` for admin `actor`; a bad flow raises InvalidInput and changes nothing."""
-    require_allowed(services, actor, "manageFlows", Target.access_flow(flow.key))
+def save_access_flow(
+    services: Services, *, actor: str, flow: AccessFlow | Mapping[str, Any]
+) -> AccessFlow:
+    """Save `flow` for admin `actor`; a bad flow raises InvalidInput and changes nothing.
+
+    `flow` may be its definition as the API received it: it is read only once `actor` is
+    authorized, so anyone else hears Forbidden whatever they sent."""
+    key = flow.key if isinstance(flow, AccessFlow) else str(flow.get("key", ""))
+    require_allowed(services, actor, "manageFlows", Target.access_flow(key))
+    flow = read_definition(AccessFlow.from_dict, flow)
     _check_texts(flow)
     try:
         flow.check()

@@ -3,8 +3,11 @@ policies that beat any flow, stored in the graph, and applied to the running eng
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 from broker import _text, audit
-from broker._lookup import require_allowed
+from broker._lookup import read_definition, require_allowed
 from broker._text import check_definition, check_text
 from broker.errors import InvalidInput, NotFound
 from broker.services import Services
@@ -14,9 +17,14 @@ from policies.flows import FlowInvalid
 from policies.forbid import ForbidRule
 
 
-def save_forbid_rule(services: Services, *, actor: str, rule: ForbidRule) -> ForbidRule:
-    """Save `rule` for admin `actor`; a bad rule raises InvalidInput and changes nothing."""
+def save_forbid_rule(
+    services: Services, *, actor: str, rule: ForbidRule | Mapping[str, Any]
+) -> ForbidRule:
+    """Save `rule` for admin `actor`; a bad rule raises InvalidInput and changes nothing.
+
+    `rule` may be its definition as the API received it, read once `actor` is authorized."""
     require_allowed(services, actor, "manageFlows", Target.api())
+    rule = read_definition(ForbidRule.from_dict, rule)
     check_text("forbid rule key", rule.key, most=_text.KEY)
     check_text("forbid rule name", rule.name, most=_text.NAME)
     check_definition("forbid rule", rule.to_json(), most=_text.DEFINITION)

@@ -34,6 +34,8 @@ def save_integration(
     The config is sealed (broker.secrets); the activity-log event names only its fields.
     """
     require_allowed(services, actor, "manageIntegrations", Target.integration(key))
+    if not isinstance(config, Mapping):
+        raise InvalidInput('config must be a JSON object of settings, e.g. {"url": "https://..."}')
     check_text("integration key", key, most=_text.KEY)
     check_text("integration name", name, most=_text.NAME)
     check_texts("integration tags", tags, most_items=_text.TAGS, most_each=_text.TAG)

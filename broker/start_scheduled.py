@@ -8,6 +8,7 @@ import logging
 from broker._lookup import beneficiary_of, load_flow, requester_of, target_of
 from broker._new_request import Asked, decide
 from broker._transitions import request_event, transition
+from broker.approval import reviewers_left_waiting
 from broker.errors import NotFound, StateConflict
 from broker.grant_request import GrantFailed, grant_request
 from broker.notify import NoticeKind, announce
@@ -35,6 +36,8 @@ def start_scheduled(services: Services, *, limit: int = 500) -> int:
     granted. Safe beside other workers and processes: each move leaves APPROVED by a
     compare-and-set, so a request another worker (or a cancel) took first is skipped. A
     request whose provisioning fails is recorded FAILED by `grant_request` and not retried.
+
+    A system job: it acts as the system for no caller, so no API policy is asked.
     """
     due = services.store.find_nodes(
         "AccessRequest",
@@ -117,4 +120,8 @@ def _cancel(services: Services, request: Node, reason: str, decision: Decision |
         request.key,
         {**request.props, **ended, "state": RequestState.CANCELLED.value},
     )
-    announce(services, NoticeKind.CANCELLED, cancelled, actor="broker", reason=why)
+    # Approved already: `reviewers_left_waiting` finds nobody still asked, without a read.
+    waiting = reviewers_left_waiting(services.store, cancelled)
+    announce(
+        services, NoticeKind.CANCELLED, cancelled, actor="broker", approvers=waiting, reason=why
+    )

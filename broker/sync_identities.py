@@ -74,6 +74,7 @@ def sync_identities(
     failed: then they stay, disabled, and the next run tries again (see `failed`).
     Raises InvalidInput, before writing anything, for malformed input, and for a run that
     names no user unless `allow_empty` (an empty answer would offboard everyone).
+    A system job: the directory acts, not a person, so no API policy is asked.
     """
     managers = managers or {}
     _check(source, run_tag, users, groups, memberships, managers, allow_empty)

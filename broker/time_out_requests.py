@@ -6,6 +6,7 @@ import logging
 
 from broker._lookup import load_request
 from broker._transitions import request_event, transition
+from broker.approval import reviewers_left_waiting
 from broker.errors import StateConflict
 from broker.notify import NoticeKind, announce
 from broker.services import Services
@@ -20,6 +21,8 @@ def time_out_requests(services: Services, *, limit: int = 500) -> int:
     Each move is a compare-and-set on PENDING, so a request approved, rejected or
     cancelled meanwhile (or timed out by another process) is left alone. Returns how many
     this call timed out; the requester hears of each.
+
+    A system job: it acts as the system for no caller, so no API policy is asked.
     """
     now = services.clock()
     due = services.store.find_nodes(
@@ -51,7 +54,15 @@ def time_out_requests(services: Services, *, limit: int = 500) -> int:
             continue  # decided or cancelled after the read: nothing to time out
         ended += 1
         timed_out = load_request(services.store, node.key)
-        announce(services, NoticeKind.TIMED_OUT, timed_out, actor="broker", reason=reason)
+        waiting = reviewers_left_waiting(services.store, timed_out)
+        announce(
+            services,
+            NoticeKind.TIMED_OUT,
+            timed_out,
+            actor="broker",
+            approvers=waiting,
+            reason=reason,
+        )
     if ended:
         _log.info("timed out %d pending request(s)", ended)
     return ended

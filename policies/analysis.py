@@ -22,7 +22,7 @@ from policies.windows import Window
 @dataclass(frozen=True)
 class Finding:
     flow_key: str
-    kind: str  # "allows-nothing", "shadowed" or "reaches-excluded"
+    kind: str  # "allows-nothing", "shadowed", "reaches-excluded" or "counts-twice"
     message: str
     by: str = ""  # the shadowing flow's key
 
@@ -43,6 +43,38 @@ def flows_allowing_nothing(
         )
         if reason:
             findings.append(Finding(flow.key, "allows-nothing", f"flow `{flow.key}` {reason}"))
+    return findings
+
+
+def flows_counting_someone_twice(flows: Iterable[AccessFlow]) -> list[Finding]:
+    """Flows with a step that only people who must have approved an earlier step could
+    approve: one person counts once per request, so no request by them is ever approved
+    (it waits until it times out). Flagged only when that holds for every request: the
+    step and the escalation tier name users only, and each of them is someone an earlier
+    step cannot be completed without."""
+    findings = []
+    for flow in flows:
+        used: set[str] = set()
+        tier = set(flow.escalation_users) if flow.escalation_minutes else set()
+        widened = bool(flow.escalation_minutes and flow.escalation_groups)
+        for index, step in enumerate(flow.steps):
+            names = set(step.approvers)
+            only_users = not (step.approver_groups or step.manager)
+            if index and only_users and not widened and names and names | tier <= used:
+                who = ", ".join(f"`{u}`" for u in sorted(names))
+                findings.append(
+                    Finding(
+                        flow.key,
+                        "counts-twice",
+                        f"flow `{flow.key}`: step {index + 1} names only {who}, who must "
+                        "approve an earlier step, and one person counts once per request: "
+                        "name someone else for it",
+                    )
+                )
+            # Who must approve this step: its one named user, or every named user of an
+            # all-of step that no escalation tier can complete instead.
+            if only_users and (len(names) == 1 or (step.mode == "all" and not tier)):
+                used |= names
     return findings
 
 

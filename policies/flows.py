@@ -44,7 +44,7 @@ class AccessFlow:
     permissions: tuple[str, ...] = ("read",)
     max_duration_minutes: int = 60
     default_duration_minutes: int = 0  # 0: the maximum
-    max_extensions: int = 0  # how often a grant may be extended (each by up to the maximum)
+    max_extensions: int = 0  # how often a grant may be extended (all within the maximum)
     justification_required: bool = False
     # On whose behalf a requestor may ask: themselves, named users, their own reports.
     for_self: bool = True

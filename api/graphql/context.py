@@ -11,9 +11,7 @@ from strawberry.types import Info
 
 from api.graphql.calls import current_call
 from broker import DomainError, Services
-from broker.authorize import authorize
 from graph import Node
-from policies.api_authz import Target
 
 T = TypeVar("T")
 
@@ -31,7 +29,8 @@ def context_of(info: Info[Any, Any]) -> KeyturnContext:
 
 
 def viewer_of(info: Info[Any, Any]) -> Node:
-    """The signed-in caller; every data-returning field starts here (deny by default)."""
+    """The signed-in caller; every data-returning field starts here (deny by default) and
+    hands its key to a broker use case, which asks the API policies what it may do."""
     ctx = context_of(info)
     if ctx.viewer is None:
         raise GraphQLError(ctx.why_anonymous, extensions={"code": "unauthenticated"})
@@ -59,14 +58,3 @@ async def _run(fn: Any, /, *args: Any, **kwargs: Any) -> Any:
         return await to_thread.run_sync(lambda: fn(*args, **kwargs))
     except DomainError as refused:
         raise GraphQLError(str(refused), extensions={"code": refused.code}) from refused
-
-
-def authorized_viewer(info: Info[Any, Any], action: str, target: Target) -> Node:
-    """The signed-in caller, if the API policies let them `action` on `target`; every
-    field that returns data asks this (or a broker use case that asks it) first."""
-    viewer = viewer_of(info)
-    try:
-        authorize(context_of(info).services, user=viewer, action=action, target=target)
-    except DomainError as refused:
-        raise GraphQLError(str(refused), extensions={"code": refused.code}) from refused
-    return viewer

@@ -1,4 +1,5 @@
-"""Asking for access and deciding requests; the broker and the access flows decide."""
+"""Asking for access and deciding requests. The broker asks the API policies (who may call)
+and the access flows (what may be granted); resolvers pass the caller and map errors."""
 
 from __future__ import annotations
 
@@ -8,11 +9,10 @@ import strawberry
 from strawberry.types import Info
 
 import broker
-from api.graphql.context import authorized_viewer, context_of, run_use_case, viewer_of
+from api.graphql.context import context_of, run_use_case, viewer_of
 from api.graphql.types import AccessRequest, RequestAccessInput, seconds_of
 from broker.cancel_request import cancel_request
 from broker.request_again import request_again
-from policies.api_authz import Target
 
 
 @strawberry.type
@@ -21,11 +21,10 @@ class RequestMutations:
     async def request_access(
         self, info: Info[Any, Any], request: RequestAccessInput
     ) -> AccessRequest:
-        me = authorized_viewer(info, "requestAccess", Target.api())
         node = await run_use_case(
             broker.request_access,
             context_of(info).services,
-            requester=me.key,
+            requester=viewer_of(info).key,
             resource=request.resource,
             permissions=request.permissions,
             duration_minutes=request.duration_minutes,
@@ -53,7 +52,7 @@ class RequestMutations:
         node = await run_use_case(
             request_again,
             context_of(info).services,
-            requester=authorized_viewer(info, "requestAccess", Target.api()).key,
+            requester=viewer_of(info).key,
             previous=str(id),
             duration_minutes=duration_minutes,
             justification=justification,

@@ -142,10 +142,13 @@ class AccessFlowInput:
     window_end: str | None = None
     time_zone: str | None = None
 
+    def definition(self) -> dict[str, Any]:
+        """The fields given, as policies.flows reads them (`Flow.from_dict`)."""
+        return {k: v for k, v in strawberry.asdict(self).items() if v is not None}
+
     def to_flow(self) -> Flow:
         """The flow as policies.flows reads it; raises FlowInvalid naming the fault."""
-        given = {k: v for k, v in strawberry.asdict(self).items() if v is not None}
-        return Flow.from_dict(given)
+        return Flow.from_dict(self.definition())
 
 
 @strawberry.type(

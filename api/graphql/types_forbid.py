@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import strawberry
 
 from policies.forbid import ForbidRule as Rule
@@ -52,6 +54,10 @@ class ForbidRuleInput:
     window_end: str | None = None
     time_zone: str | None = None
 
+    def definition(self) -> dict[str, Any]:
+        """The fields given, as policies.forbid reads them (`Rule.from_dict`)."""
+        return {k: v for k, v in strawberry.asdict(self).items() if v is not None}
+
     def to_rule(self) -> Rule:
         """The rule as policies.forbid reads it; raises FlowInvalid naming the fault."""
-        return Rule.from_dict({k: v for k, v in strawberry.asdict(self).items() if v is not None})
+        return Rule.from_dict(self.definition())

@@ -16,6 +16,11 @@ from broker.approval._plan import (
     request_plan,
     step_plan,
 )
+from broker.approval._recipients import (
+    admins_to_tell,
+    reviewers_left_waiting,
+    reviewers_to_tell,
+)
 from broker.errors import InvalidInput
 from graph import IdentityContext
 
@@ -28,6 +33,7 @@ __all__ = [
     "Approvals",
     "Need",
     "StepPlan",
+    "admins_to_tell",
     "awaiting",
     "index_ops",
     "manager_of",
@@ -36,6 +42,8 @@ __all__ = [
     "open_plan",
     "opening_step",
     "request_plan",
+    "reviewers_left_waiting",
+    "reviewers_to_tell",
     "step_plan",
 ]
 

@@ -19,7 +19,7 @@ from broker import (
     reject_request,
     request_access,
 )
-from broker.demo import DEMO_APPROVER, DEMO_AUDITOR, DEMO_GRANTEE
+from broker.demo import DEMO_ADMIN, DEMO_APPROVER, DEMO_AUDITOR, DEMO_GRANTEE
 from graph import NodeRef
 from tests.support.clock import ManualClock
 
@@ -132,10 +132,11 @@ def test_denied_request_stores_nothing_and_explains(services: Services) -> None:
             permissions=["read"],
             duration_minutes=30,
         )
+    # The admin may request access (the API policies) but no flow covers them.
     with pytest.raises(AccessDenied, match=r"`pg-prod/payments`"):
         request_access(
             services,
-            requester=DEMO_AUDITOR,
+            requester=DEMO_ADMIN,
             resource="pg-prod/payments",
             permissions=["read"],
             duration_minutes=30,
