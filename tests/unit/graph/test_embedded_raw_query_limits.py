@@ -113,6 +113,9 @@ def test_writes_and_reads_go_on_while_a_query_runs(store: EmbeddedStore) -> None
     worker.join()
 
     assert node is not None and node.props == {"name": "late"}
-    assert took < 0.5
+    # Held for the query's run, the lock would keep the write waiting ~1.7 s more.
+    assert took < 1.0
     assert still_running
-    assert len(failures) == 1 and "ran longer than 2 s" in str(failures[0])
+    # Stopped either way: at its timeout, or sooner at its memory ceiling on a fast machine.
+    (failure,) = failures
+    assert "ran longer than 2 s" in str(failure) or "MiB allowed" in str(failure)
