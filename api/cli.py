@@ -108,7 +108,7 @@ def _audit_commands(sub: Any, env: Settings) -> None:
 
 
 def _audit_verify(args: argparse.Namespace) -> int:
-    from broker.audit import verify_chain
+    from broker import verify_chain
 
     services = _open(args.graph)
     try:
@@ -123,7 +123,7 @@ def _audit_verify(args: argparse.Namespace) -> int:
 
 
 def _audit_export(args: argparse.Namespace) -> int:
-    from broker.audit import AuditFilter, export, read_events
+    from broker import AuditFilter, export, read_events
 
     try:
         where = AuditFilter(
@@ -175,8 +175,7 @@ def _serve(args: argparse.Namespace) -> int:
     from api.app import create_app
     from api.config import public_url_for
     from api.server import bootstrap
-    from broker import DomainError
-    from broker.notify import NotifyConfig
+    from broker import DomainError, NotifyConfig
 
     try:
         public_url = public_url_for(args.host, args.port, args.public_url)

@@ -4,10 +4,16 @@ from __future__ import annotations
 
 import os
 
-from broker import Services, issue_api_token, load_flows_into_engine, secrets
-from broker.demo import demo_is_seeded, seed_demo
-from broker.integrations import IntegrationProvisioner
-from broker.outbound import Outbound
+from broker import (
+    IntegrationProvisioner,
+    Outbound,
+    Services,
+    demo_is_seeded,
+    issue_api_token,
+    load_flows_into_engine,
+    secrets,
+    seed_demo,
+)
 from graph import UpsertNode, open_store
 from policies.engine import PolicyEngine
 

@@ -8,10 +8,10 @@ does not exist. Without this, `revokeGrant` on a random id told a grantee which 
 
 from __future__ import annotations
 
-from broker._grants import request_target
 from broker._lookup import load_user
 from broker.authorize import authorize
 from broker.errors import NotFound
+from broker.grants._grants import request_target
 from broker.services import Services
 from graph import Node
 from policies.api_authz import Target

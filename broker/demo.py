@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from broker.save_access_flow import save_access_flow
+from broker.flows.save_access_flow import save_access_flow
 from broker.services import Services
 from graph import NodeRef, UpsertEdge, UpsertNode, WriteOp
 from policies.flows import AccessFlow

@@ -29,7 +29,7 @@ class Provisioner(Protocol):
 
 class GrantDeferred(Exception):
     """Raised by `Provisioner.grant` when a person finishes the grant later (a manual task):
-    the request stays GRANTING until `broker.complete_task` records it done."""
+    the request stays GRANTING until `broker.grants.complete_task` records it done."""
 
     def __init__(self, task: str) -> None:
         super().__init__(f"task `{task}` grants the access")

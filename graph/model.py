@@ -71,7 +71,7 @@ NODE_KINDS: Mapping[str, NodeKind] = MappingProxyType(
                 name=str,
                 type=str,  # postgresql, manual, webhook, ...
                 tags=list,
-                config=str,  # sealed JSON (broker.secrets): URLs, fulfillers, credentials
+                config=str,  # sealed JSON (broker.grants.secrets): URLs, fulfillers, credentials
                 **SYNC,
             ),
             _node("Resource", ("name",), name=str, type=str, tags=list, **SYNC),
@@ -141,7 +141,7 @@ NODE_KINDS: Mapping[str, NodeKind] = MappingProxyType(
                 # after the grant
                 extensions=int,
                 revoked_by=str,
-                details=str,  # sealed access details from the integration (broker.secrets)
+                details=str,  # sealed access details from the integration (broker.grants.secrets)
                 # a revoke that keeps failing: how often, when to try next, and the flag
                 revoke_failures=int,
                 revoke_retry_at=float,

@@ -10,9 +10,7 @@ from strawberry.types import Info
 from api.graphql.context import context_of, run_use_case, viewer_of
 from api.graphql.types import User
 from api.graphql.types_admin import Integration, IntegrationInput
-from broker.disable_user import disable_user
-from broker.save_integration import save_integration
-from broker.set_user_role import set_user_role
+from broker import disable_user, save_integration, set_user_role
 
 
 @strawberry.type

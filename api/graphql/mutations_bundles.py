@@ -11,9 +11,7 @@ from strawberry.types import Info
 from api.graphql.context import context_of, run_use_case, viewer_of
 from api.graphql.types import AccessRequest, seconds_of
 from api.graphql.types_bundles import Bundle, BundleInput, RequestBundleInput
-from broker.request_bundle import request_bundle
-from broker.save_bundle import delete_bundle, save_bundle
-from broker.services import Services
+from broker import Services, delete_bundle, request_bundle, save_bundle
 from graph import Node, NodeRef
 
 

@@ -11,7 +11,7 @@ import broker
 from api.graphql.context import context_of, run_use_case, viewer_of
 from api.graphql.types_flows import AccessFlow, AccessFlowInput
 from api.graphql.types_forbid import ForbidRule, ForbidRuleInput
-from broker.save_forbid_rule import delete_forbid_rule, save_forbid_rule
+from broker import delete_forbid_rule, save_forbid_rule
 
 
 @strawberry.type

@@ -10,10 +10,7 @@ from strawberry.types import Info
 from api.graphql.context import context_of, run_use_case, viewer_of
 from api.graphql.types import AccessRequest
 from api.graphql.types_admin import Task
-from broker.complete_task import complete_task
-from broker.extend_grant import extend_grant
-from broker.revoke_grant import revoke_grant
-from broker.revoke_grants import revoke_grants
+from broker import complete_task, extend_grant, revoke_grant, revoke_grants
 
 
 @strawberry.type

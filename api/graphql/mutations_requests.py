@@ -11,8 +11,7 @@ from strawberry.types import Info
 import broker
 from api.graphql.context import context_of, run_use_case, viewer_of
 from api.graphql.types import AccessRequest, RequestAccessInput, seconds_of
-from broker.cancel_request import cancel_request
-from broker.request_again import request_again
+from broker import cancel_request, request_again
 
 
 @strawberry.type

@@ -9,7 +9,7 @@ from strawberry.types import Info
 
 from api.graphql.context import context_of, run_use_case, viewer_of
 from api.graphql.types_tokens import ApiToken, IssuedToken
-from broker.manage_tokens import issue_token, revoke_token
+from broker import issue_token, revoke_token
 
 
 @strawberry.type

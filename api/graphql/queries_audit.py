@@ -9,7 +9,7 @@ from strawberry.types import Info
 
 from api.graphql.context import context_of, run_use_case, viewer_of
 from api.graphql.types_audit import ActivityFilter, ActivityPage, AuditVerifyReport
-from broker.activity_log import activity_log, verify_activity_log
+from broker import activity_log, verify_activity_log
 
 
 @strawberry.type

@@ -10,8 +10,7 @@ from strawberry.types import Info
 from api.graphql.context import context_of, run_use_case, viewer_of
 from api.graphql.paging import DEFAULT_PAGE, First, Offset, window
 from api.graphql.types_admin import AccessDetail, Task
-from broker.access_details import access_details
-from broker.task_queries import my_tasks
+from broker import access_details, my_tasks
 
 
 @strawberry.type

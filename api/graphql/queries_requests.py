@@ -12,7 +12,7 @@ from strawberry.types import Info
 from api.graphql.context import context_of, run_use_case, viewer_of
 from api.graphql.paging import DEFAULT_PAGE, First, Offset, window
 from api.graphql.types import AccessRequest, User
-from broker.queries import active_grants, my_profile, my_requests, pending_approvals
+from broker import active_grants, my_profile, my_requests, pending_approvals
 
 
 @strawberry.type

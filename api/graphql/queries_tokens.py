@@ -10,7 +10,7 @@ from strawberry.types import Info
 from api.graphql.context import context_of, run_use_case, viewer_of
 from api.graphql.paging import DEFAULT_PAGE, First, Offset, window
 from api.graphql.types_tokens import ApiToken
-from broker.manage_tokens import list_tokens
+from broker import list_tokens
 
 
 @strawberry.type

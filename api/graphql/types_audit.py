@@ -8,8 +8,7 @@ import strawberry
 from strawberry.scalars import JSON
 
 from api.graphql.types import seconds_of, time_of
-from broker.activity_log import LogPage
-from broker.audit import AuditEvent, AuditFilter, VerifyReport
+from broker import AuditEvent, AuditFilter, LogPage, VerifyReport
 
 
 @strawberry.type(description="One event of the hash-chained activity log.")

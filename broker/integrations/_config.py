@@ -8,8 +8,8 @@ from collections.abc import Mapping
 from typing import Any
 
 from broker.errors import InvalidInput
+from broker.grants.secrets import unseal
 from broker.outbound import PUBLIC_ONLY, Outbound
-from broker.secrets import unseal
 from graph import GraphStore, Node
 
 MANUAL = "manual"

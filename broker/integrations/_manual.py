@@ -1,5 +1,5 @@
 """The `manual` integration: a named fulfiller gets a task, does the work by hand and marks
-it done (`broker.complete_task`)."""
+it done (`broker.grants.complete_task`)."""
 
 from __future__ import annotations
 

@@ -36,7 +36,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from broker._decide import decide_request
+from broker.requests._decide import decide_request
 from broker.services import Services
 from graph import GraphStore, NodeRef, open_store
 from graph.synthetic import NOW, Shape, load_synthetic

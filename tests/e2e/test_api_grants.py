@@ -7,7 +7,7 @@ from typing import Any
 from broker.demo import DEMO_APPROVER, DEMO_GRANTEE
 from graph import NodeRef, UpsertEdge, UpsertNode
 from tests.e2e.conftest import LiveKeyturn
-from tests.unit.broker.grants.receiver import SECRET, receiving
+from tests.support.webhook_receiver import SECRET, receiving
 
 REQUEST = """
 mutation($resource: String!, $minutes: Int) {

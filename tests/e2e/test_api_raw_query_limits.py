@@ -13,10 +13,10 @@ from typing import Any
 
 import pytest
 
-from broker import graph_queries as gq
 from broker import issue_api_token
 from broker.demo import DEMO_AUDITOR
-from broker.graph_queries import RawQueryGate, RawQueryLimits
+from broker.reads import graph_queries as gq
+from broker.reads.graph_queries import RawQueryGate, RawQueryLimits
 from graph import UpsertNode
 from tests.e2e.conftest import LiveKeyturn
 from tests.support.http_server import GraphQLClient

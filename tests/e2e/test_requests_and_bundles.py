@@ -7,7 +7,7 @@ import time
 from datetime import UTC, datetime
 
 from broker.demo import DEMO_ADMIN, DEMO_GRANTEE
-from broker.save_access_flow import save_access_flow
+from broker.flows.save_access_flow import save_access_flow
 from graph import NodeRef
 from policies.flows import AccessFlow
 from tests.e2e.conftest import LiveKeyturn

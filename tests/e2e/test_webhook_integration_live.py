@@ -8,11 +8,11 @@ from collections.abc import Iterator
 
 import pytest
 
-from broker import secrets as sealing
+from broker.grants import secrets as sealing
 from broker.integrations import IntegrationProvisioner
 from tests.e2e.conftest import LiveKeyturn
-from tests.unit.broker.grants.conftest import FAST, RESOURCE, access_keys, add_lab, state_of
-from tests.unit.broker.grants.receiver import SECRET, Receiver, receiving
+from tests.support.grants_lab import FAST, RESOURCE, access_keys, add_lab, state_of
+from tests.support.webhook_receiver import SECRET, Receiver, receiving
 
 REQUEST = """
 mutation($resource: String!, $minutes: Int!) {

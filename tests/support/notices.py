@@ -20,3 +20,7 @@ class KeptNotices:
 
     def about(self, request: str) -> list[Notice]:
         return [notice for notice in self.notices if notice.request == request]
+
+    def requests_told(self, kind: NoticeKind) -> list[str]:
+        """The requests a notice of `kind` was about, in the order told."""
+        return [notice.request for notice in self.notices if notice.kind is kind]

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from broker import secrets as sealing
+from broker.grants import secrets as sealing
 from broker.notify import OutboxMailer
 from graph import UpsertNode, open_store
 

@@ -19,16 +19,16 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
 from broker import InvalidInput, Services, StateConflict
-from broker import secrets as sealing
 from broker._backoff import RetryPolicy
-from broker.access_details import access_details
 from broker.demo import DEMO_ADMIN, DEMO_GRANTEE
-from broker.grant_request import GrantFailed
+from broker.grants import secrets as sealing
+from broker.grants._write import GrantFailed
+from broker.grants.access_details import access_details
 from broker.integrations import IntegrationProvisioner
+from broker.integrations.save_integration import save_integration
 from broker.outbound import Outbound, OutboundFailed
-from broker.save_integration import save_integration
+from tests.support.grants_lab import access_keys, add_lab, ask
 from tests.support.http_server import endpoint
-from tests.unit.broker.grants.conftest import access_keys, add_lab, ask
 
 FAST = RetryPolicy(max_attempts=2, base_delay=0.01, max_delay=0.02)
 SECRET = "integration-signing-secret-42"

@@ -8,11 +8,11 @@ import pytest
 from broker import InvalidInput, Services, approve_request, reject_request, request_access
 from broker._text import JUSTIFICATION, check_text
 from broker.demo import DEMO_ADMIN, DEMO_APPROVER, DEMO_GRANTEE
-from broker.manage_tokens import issue_token
-from broker.save_bundle import save_bundle
-from broker.save_integration import save_integration
+from broker.flows.save_bundle import save_bundle
+from broker.identities.manage_tokens import issue_token
+from broker.integrations.save_integration import save_integration
 from graph import NodeRef
-from tests.unit.broker._requests_lab import add_flow, graph_state
+from tests.support.requests_lab import add_flow, graph_state
 
 PAYMENTS = "pg-prod/payments"  # flow `db-readers`: Grace approves, a justification is needed
 

@@ -40,15 +40,15 @@ from broker import (
     save_integration,
     set_user_role,
 )
-from broker import flow_reports as fr
-from broker import graph_queries as gq
-from broker import secrets as sealing
-from broker.activity_log import activity_log, verify_activity_log
 from broker.demo import DEMO_ADMIN, DEMO_APPROVER, DEMO_AUDITOR, DEMO_GRANTEE
-from broker.manage_tokens import issue_token, list_tokens, revoke_token
-from broker.queries import active_grants, my_profile, my_requests, pending_approvals
-from broker.save_forbid_rule import delete_forbid_rule, save_forbid_rule
-from broker.task_queries import my_tasks
+from broker.flows import flow_reports as fr
+from broker.flows.save_forbid_rule import delete_forbid_rule, save_forbid_rule
+from broker.grants import secrets as sealing
+from broker.identities.manage_tokens import issue_token, list_tokens, revoke_token
+from broker.reads import graph_queries as gq
+from broker.reads.activity_log import activity_log, verify_activity_log
+from broker.reads.queries import active_grants, my_profile, my_requests, pending_approvals
+from broker.reads.task_queries import my_tasks
 from graph import NodeRef, UpsertEdge, UpsertNode
 from graph.model import EDGE_KINDS, NODE_KINDS
 from policies.flows import AccessFlow

@@ -16,12 +16,12 @@ from broker import (
     request_access,
 )
 from broker.demo import DEMO_ADMIN, DEMO_AUDITOR, DEMO_GRANTEE
-from broker.extend_grant import extend_grant
-from broker.save_access_flow import save_access_flow
+from broker.flows.save_access_flow import save_access_flow
+from broker.grants.extend_grant import extend_grant
 from graph import NodeRef
 from policies.flows import AccessFlow
 from tests.support.clock import ManualClock
-from tests.unit.broker.grants.conftest import FLOW, RESOURCE, add_lab, ask, state_of
+from tests.support.grants_lab import FLOW, RESOURCE, add_lab, ask, state_of
 
 
 def _expiries(services: Services, key: str) -> tuple[float, float, float]:

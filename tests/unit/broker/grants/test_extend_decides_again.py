@@ -9,10 +9,10 @@ import pytest
 
 from broker import AccessDenied, Services, audit, save_access_flow
 from broker.demo import DEMO_ADMIN, DEMO_APPROVER, DEMO_GRANTEE
-from broker.extend_grant import extend_grant
+from broker.grants.extend_grant import extend_grant
 from graph import DeleteEdge, NodeRef
 from policies.flows import AccessFlow
-from tests.unit.broker.grants.conftest import FLOW, add_lab, ask, state_of
+from tests.support.grants_lab import FLOW, add_lab, ask, state_of
 
 
 def _flow(services: Services) -> AccessFlow:

@@ -7,10 +7,10 @@ import pytest
 
 from broker import InvalidInput, Services, audit
 from broker.demo import DEMO_ADMIN, DEMO_GRANTEE
-from broker.extend_grant import extend_grant
+from broker.grants.extend_grant import extend_grant
 from graph import NodeRef
 from tests.support.clock import ManualClock
-from tests.unit.broker.grants.conftest import FLOW, add_lab, ask
+from tests.support.grants_lab import FLOW, add_lab, ask
 
 # The lab flow: at most 60 minutes, extendable twice.
 

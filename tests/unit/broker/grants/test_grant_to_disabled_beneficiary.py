@@ -8,15 +8,15 @@ import importlib
 import pytest
 
 from broker import GrantFailed, Services, audit
-from broker.complete_task import complete_task
 from broker.demo import DEMO_ADMIN, DEMO_APPROVER, DEMO_GRANTEE
-from broker.disable_user import disable_user
+from broker.grants.complete_task import complete_task
+from broker.identities.disable_user import disable_user
 from broker.integrations import task_key
 from graph import DeleteNode, GraphStore, NodeRef, SetProps
-from tests.unit.broker.grants.conftest import access_keys, add_lab, ask, state_of
+from tests.support.grants_lab import access_keys, add_lab, ask, state_of
 
-# `broker.grant_request` names the use case too: take the module itself.
-granting = importlib.import_module("broker.grant_request")
+# `broker.grants.grant_request` names the use case too: take the module itself.
+granting = importlib.import_module("broker.grants._write")
 
 
 @pytest.fixture

@@ -11,14 +11,15 @@ import pytest
 
 from broker import GrantFailed, RequestState, Services, audit
 from broker.demo import DEMO_ADMIN, DEMO_GRANTEE
-from broker.disable_user import disable_user
-from broker.notify import Notice, NoticeKind
+from broker.identities.disable_user import disable_user
+from broker.notify import NoticeKind
 from broker.services import Provisioner, grants_in_graph_only
 from graph import GraphStore, Node, NodeRef, SetProps
-from tests.unit.broker.grants.conftest import RESOURCE, access_keys, add_lab, ask
+from tests.support.grants_lab import RESOURCE, access_keys, add_lab, ask
+from tests.support.notices import KeptNotices
 
-# `broker.grant_request` names the use case too: take the module itself.
-granting = importlib.import_module("broker.grant_request")
+# `broker.grants.grant_request` names the use case too: take the module itself.
+granting = importlib.import_module("broker.grants._write")
 
 _REASON = f"beneficiary `{DEMO_GRANTEE}` was disabled or removed while the access was being"
 
@@ -40,19 +41,6 @@ class _ActingWhileGranting:
 
     def revoke(self, request: Node) -> None:
         self.inner.revoke(request)
-
-
-class _Told:
-    """Keeps the notices published, in order."""
-
-    def __init__(self) -> None:
-        self.notices: list[Notice] = []
-
-    def publish(self, notice: Notice) -> None:
-        self.notices.append(notice)
-
-    def close(self) -> None:
-        return None
 
 
 @pytest.fixture
@@ -84,7 +72,7 @@ def test_a_user_disabled_while_an_auto_approved_request_is_granted_gets_no_acces
     """An admin disables the user between the decision and the one write: the write's
     compare-and-set on the beneficiary loses, and the request ends FAILED with the reason,
     as an approved one does; the requester is told after the approval."""
-    told = _Told()
+    told = KeptNotices()
     lab.notifier = told
     lab.provisioner = _ActingWhileGranting(
         lab.provisioner,

@@ -7,15 +7,15 @@ import threading
 import pytest
 
 from broker import Forbidden, Services, StateConflict, audit, expire_due_grants
-from broker._grants import RevokeFailed
 from broker.demo import DEMO_ADMIN, DEMO_APPROVER, DEMO_AUDITOR, DEMO_GRANTEE
-from broker.disable_user import disable_user
 from broker.errors import InvalidInput, NotFound
-from broker.revoke_grant import revoke_grant
-from broker.revoke_grants import revoke_grants
+from broker.grants._grants import RevokeFailed
+from broker.grants.revoke_grant import revoke_grant
+from broker.grants.revoke_grants import revoke_grants
+from broker.identities.disable_user import disable_user
 from graph import Node
 from tests.support.clock import ManualClock
-from tests.unit.broker.grants.conftest import RESOURCE, access_keys, add_lab, ask, state_of
+from tests.support.grants_lab import RESOURCE, access_keys, add_lab, ask, state_of
 
 
 def _kinds(services: Services, subject: str) -> list[str]:

@@ -17,7 +17,7 @@ from api.server import open_services
 from broker import Services, audit
 from broker.demo import seed_demo
 from graph import SetProps
-from tests.unit.broker.grants.conftest import access_keys, add_lab, ask, state_of
+from tests.support.grants_lab import access_keys, add_lab, ask, state_of
 
 REPO = Path(__file__).resolve().parents[4]
 
@@ -28,7 +28,7 @@ _WORKER = textwrap.dedent(
     from api.server import open_services
     from broker import StateConflict, expire_due_grants
     from broker.demo import DEMO_ADMIN
-    from broker.revoke_grant import revoke_grant
+    from broker.grants.revoke_grant import revoke_grant
 
     url, role, key, go = sys.argv[1:5]
     services = open_services(url)

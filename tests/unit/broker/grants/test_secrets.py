@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from broker import secrets as sealing
+from broker.grants import secrets as sealing
 
 
 def test_a_sealed_value_opens_to_the_same_text_and_does_not_contain_it() -> None:

@@ -19,8 +19,8 @@ from broker import (
 )
 from broker.demo import DEMO_ADMIN
 from broker.notify import Notice, NoticeKind, Notifier, RetryPolicy, SmtpMailer
+from tests.support.approval_lab import GRACE, LINUS, SAM, TOM, ask, lab_flow, seed_lab
 from tests.support.clock import ManualClock
-from tests.unit.broker._approval_lab import GRACE, LINUS, SAM, TOM, ask, lab_flow, seed_lab
 from tests.unit.broker.notify.conftest import Smtp
 
 FAST = RetryPolicy(max_attempts=2, base_delay=0.01, max_delay=0.02)

@@ -1,0 +1,82 @@
+"""How often the request path reads the graph, on the embedded graph with the demo
+organisation: an auto-approved `request_access` and the `approve_request` that completes a
+one-approver flow and grants. Each read is a network round trip on Neo4j, so these are
+budgets: 5 reads for the request, 8 for the approval (issue 11's targets)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from api.server import open_services
+from broker import Services, approve_request, request_access
+from broker.demo import DEMO_APPROVER, DEMO_GRANTEE, seed_demo
+from broker.requests.states import RequestState
+from tests.support.clock import ManualClock
+from tests.support.read_counter import ReadCounter
+
+REQUEST_BUDGET = 5
+APPROVAL_BUDGET = 8
+
+
+@pytest.fixture
+def counted(tmp_path: Path) -> Iterator[tuple[Services, ReadCounter]]:
+    services = open_services(f"embedded:{tmp_path / 'graph.db'}")
+    services.clock = ManualClock()
+    seed_demo(services)
+    counter = ReadCounter(services.store)
+    services.store = counter
+    try:
+        yield services, counter
+    finally:
+        counter.close()
+
+
+def _auto_approved(services: Services) -> str:
+    """linus asks for pg-prod/orders: `orders-quick-look` names no approver."""
+    node = request_access(
+        services,
+        requester=DEMO_GRANTEE,
+        resource="pg-prod/orders",
+        permissions=["read"],
+        duration_minutes=30,
+    )
+    assert node.props["state"] == RequestState.GRANTED.value
+    return node.key
+
+
+def _pending(services: Services) -> str:
+    """linus asks for pg-prod/analytics: `db-readers` needs grace's approval."""
+    node = request_access(
+        services,
+        requester=DEMO_GRANTEE,
+        resource="pg-prod/analytics",
+        permissions=["read"],
+        duration_minutes=30,
+        justification="quarterly report",
+    )
+    assert node.props["state"] == RequestState.PENDING.value
+    return node.key
+
+
+def test_an_auto_approved_request_reads_the_graph_at_most_five_times(
+    counted: tuple[Services, ReadCounter],
+) -> None:
+    services, counter = counted
+    _auto_approved(services)  # warm: the first request may load what later ones reuse
+    counter.reset()
+    _auto_approved(services)
+    assert counter.count <= REQUEST_BUDGET, counter.report()
+
+
+def test_an_approval_that_completes_the_flow_and_grants_reads_at_most_eight_times(
+    counted: tuple[Services, ReadCounter],
+) -> None:
+    services, counter = counted
+    key = _pending(services)
+    counter.reset()
+    granted = approve_request(services, approver=DEMO_APPROVER, request=key)
+    assert granted.props["state"] == RequestState.GRANTED.value
+    assert counter.count <= APPROVAL_BUDGET, counter.report()
