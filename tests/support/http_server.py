@@ -138,15 +138,25 @@ def endpoint(
 ) -> Iterator[Endpoint]:
     """Serve an Endpoint on a free loopback port while the block runs (HTTPS with `tls`)."""
     got = Endpoint(status=status, headers=dict(headers or {}), body=body)
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _recording_handler(got))
+    with handling(_recording_handler(got), tls=tls) as port:
+        scheme = "https" if tls is not None else "http"
+        got.url = f"{scheme}://127.0.0.1:{port}/"
+        yield got
+
+
+@contextmanager
+def handling(
+    handler: type[BaseHTTPRequestHandler], *, tls: ssl.SSLContext | None = None
+) -> Iterator[int]:
+    """Serve `handler` on a free loopback port (HTTPS with `tls`) while the block runs;
+    yields the port."""
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
     if tls is not None:
         server.socket = tls.wrap_socket(server.socket, server_side=True)
-    scheme = "https" if tls is not None else "http"
-    got.url = f"{scheme}://127.0.0.1:{server.server_address[1]}/"
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
-        yield got
+        yield int(server.server_address[1])
     finally:
         server.shutdown()
         server.server_close()

@@ -8,11 +8,12 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 
 from broker.integrations import IDEMPOTENCY_HEADER
 from broker.notify import SIGNATURE_HEADER, TIMESTAMP_HEADER, signature_is_valid
+from tests.support.http_server import handling
 
 SECRET = "integration-signing-secret-42"
 
@@ -77,13 +78,6 @@ def _handler(got: Receiver) -> type[BaseHTTPRequestHandler]:
 @contextmanager
 def receiving() -> Iterator[Receiver]:
     got = Receiver()
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(got))
-    got.url = f"http://127.0.0.1:{server.server_address[1]}/provision/secret-path"
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
+    with handling(_handler(got)) as port:
+        got.url = f"http://127.0.0.1:{port}/provision/secret-path"
         yield got
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=5)

@@ -3,10 +3,6 @@ takes it. Exactly one ends it, once. Neo4j only: an embedded graph has one proce
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-import textwrap
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -18,35 +14,26 @@ from broker import Services, audit
 from broker.demo import seed_demo
 from graph import SetProps
 from tests.support.grants_lab import access_keys, add_lab, ask, state_of
+from tests.support.processes import race
 
-REPO = Path(__file__).resolve().parents[4]
+_WORKER = """
+from broker import StateConflict, expire_due_grants
+from broker.demo import DEMO_ADMIN
+from broker.grants.revoke_grant import revoke_grant
 
-_WORKER = textwrap.dedent(
-    """
-    import sys, time
-    from pathlib import Path
-    from api.server import open_services
-    from broker import StateConflict, expire_due_grants
-    from broker.demo import DEMO_ADMIN
-    from broker.grants.revoke_grant import revoke_grant
-
-    url, role, key, go = sys.argv[1:5]
-    services = open_services(url)
-    print("ready", flush=True)
-    while not Path(go).exists():
-        time.sleep(0.002)
-    try:
-        if role == "revoke":
-            revoke_grant(services, actor=DEMO_ADMIN, request=key)
-            print("revoked", flush=True)
-        else:
-            print("expired" if key in expire_due_grants(services) else "skipped", flush=True)
-    except StateConflict:
-        print("conflict", flush=True)
-    finally:
-        services.store.close()
-    """
-)
+url, role, key, go = sys.argv[1:5]
+services = opened_and_started(url, go)
+try:
+    if role == "revoke":
+        revoke_grant(services, actor=DEMO_ADMIN, request=key)
+        print("revoked", flush=True)
+    else:
+        print("expired" if key in expire_due_grants(services) else "skipped", flush=True)
+except StateConflict:
+    print("conflict", flush=True)
+finally:
+    services.store.close()
+"""
 
 
 @pytest.fixture
@@ -62,28 +49,7 @@ def shared(neo4j_url: str) -> Iterator[Services]:
 
 
 def _race(url: str, key: str, go: Path) -> list[str]:
-    env = {**os.environ, "PYTHONPATH": str(REPO)}
-    procs = [
-        subprocess.Popen(
-            [sys.executable, "-c", _WORKER, url, role, key, str(go)],
-            cwd=REPO,
-            env=env,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
-        for role in ("revoke", "expire")
-    ]
-    for proc in procs:
-        assert proc.stdout is not None
-        assert proc.stdout.readline().strip() == "ready", proc.stderr
-    go.touch()
-    outcomes = []
-    for proc in procs:
-        out, err = proc.communicate(timeout=120)
-        assert proc.returncode == 0, err
-        outcomes.append(out.strip())
-    return sorted(outcomes)
+    return race(_WORKER, [[url, role, key, str(go)] for role in ("revoke", "expire")], go)
 
 
 def test_a_revoke_and_an_expiry_in_two_processes_end_the_grant_once(

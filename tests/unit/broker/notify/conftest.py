@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from email import message_from_bytes
 from email.message import Message
 from email.policy import default
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 
 import pytest
@@ -17,7 +17,7 @@ from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, Envelope, LoginPassword
 
 from broker.notify import SIGNATURE_HEADER, TIMESTAMP_HEADER, signature_is_valid
-from tests.support.http_server import free_port
+from tests.support.http_server import free_port, handling
 
 SMTP_USER = "keyturn"
 SMTP_PASSWORD = "s3cret-smtp-pass"
@@ -124,13 +124,6 @@ def _handler(receiver: Receiver) -> type[BaseHTTPRequestHandler]:
 @pytest.fixture
 def receiver() -> Iterator[Receiver]:
     got = Receiver(url="")
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(got))
-    got.url = f"http://127.0.0.1:{server.server_address[1]}/hooks/keyturn"
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
+    with handling(_handler(got)) as port:
+        got.url = f"http://127.0.0.1:{port}/hooks/keyturn"
         yield got
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=5)

@@ -5,10 +5,6 @@ Neo4j only: an embedded graph is opened by one process at a time, by design.
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-import textwrap
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -18,30 +14,21 @@ from api.server import open_services
 from broker import Services
 from broker.demo import seed_demo
 from tests.support.approval_lab import GRACE, SAM, ask, grants, lab_flow, seed_lab, state
+from tests.support.processes import race
 
-REPO = Path(__file__).resolve().parents[4]
+_APPROVER = """
+from broker import StateConflict, approve_request
 
-_APPROVER = textwrap.dedent(
-    """
-    import sys, time
-    from pathlib import Path
-    from api.server import open_services
-    from broker import StateConflict, approve_request
-
-    url, key, who, go = sys.argv[1:5]
-    services = open_services(url)
-    print("ready", flush=True)
-    while not Path(go).exists():
-        time.sleep(0.002)
-    try:
-        approve_request(services, approver=who, request=key)
-        print("won", flush=True)
-    except StateConflict:
-        print("conflict", flush=True)
-    finally:
-        services.store.close()
-    """
-)
+url, key, who, go = sys.argv[1:5]
+services = opened_and_started(url, go)
+try:
+    approve_request(services, approver=who, request=key)
+    print("won", flush=True)
+except StateConflict:
+    print("conflict", flush=True)
+finally:
+    services.store.close()
+"""
 
 
 @pytest.fixture
@@ -57,28 +44,7 @@ def shared(neo4j_url: str) -> Iterator[Services]:
 
 
 def _approve_from_processes(url: str, key: str, people: list[str], go: Path) -> list[str]:
-    env = {**os.environ, "PYTHONPATH": str(REPO)}
-    procs = [
-        subprocess.Popen(
-            [sys.executable, "-c", _APPROVER, url, key, who, str(go)],
-            cwd=REPO,
-            env=env,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
-        for who in people
-    ]
-    for proc in procs:  # every process is up before any approves
-        assert proc.stdout is not None
-        assert proc.stdout.readline().strip() == "ready", proc.stderr
-    go.touch()
-    outcomes = []
-    for proc in procs:
-        out, err = proc.communicate(timeout=120)
-        assert proc.returncode == 0, err
-        outcomes.append(out.strip())
-    return sorted(outcomes)
+    return race(_APPROVER, [[url, key, who, str(go)] for who in people], go)
 
 
 def test_two_processes_approving_the_last_step_make_one_grant(
