@@ -16,10 +16,13 @@ from litestar.types import Scope
 from strawberry.litestar import make_graphql_controller
 
 from api.auth import viewer_for
+from api.auth_routes import auth_router
 from api.graphql.context import KeyturnContext
 from api.graphql.schema import schema
 from api.headers import security_headers
 from api.http_guard import GraphQLGuard, error_body, viewer_in
+from api.invite_routes import accept_invitation, invite_page
+from api.oidc_routes import oidc_router
 from broker import ExpiryScheduler, Services
 
 _WEB_INDEX = Path(__file__).resolve().parent.parent / "web" / "index.html"
@@ -105,7 +108,15 @@ def create_app(
         middleware=[lambda app: GraphQLGuard(app, services=services)],
     )
     return Litestar(
-        route_handlers=[healthz, index, guarded],
+        route_handlers=[
+            healthz,
+            index,
+            guarded,
+            invite_page,
+            accept_invitation,
+            auth_router(public_url=public_url),
+            oidc_router(public_url=public_url),
+        ],
         state=State({"services": services}),
         lifespan=[run_scheduler],
         before_send=[security_headers(index_html=_index_html(), public_url=public_url)],

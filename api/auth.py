@@ -1,11 +1,26 @@
-"""Who is calling: a bearer API token in the Authorization header."""
+"""Who is calling: a bearer API token in the Authorization header, or a browser session
+in the `keyturn_session` cookie (whose requests must carry its CSRF token)."""
 
 from __future__ import annotations
 
-from anyio import to_thread
+from dataclasses import dataclass
 
-from broker import DomainError, Services, authenticate
+from anyio import to_thread
+from litestar.datastructures import Cookie
+
+from broker import (
+    DomainError,
+    Services,
+    SessionViewer,
+    StartedSession,
+    authenticate,
+    csrf_matches,
+    session_viewer,
+)
 from graph import Node
+
+SESSION_COOKIE = "keyturn_session"
+CSRF_HEADER = "x-csrf-token"
 
 
 async def viewer_for(services: Services, header: str | None) -> tuple[Node | None, str]:
@@ -19,6 +34,60 @@ async def viewer_for(services: Services, header: str | None) -> tuple[Node | Non
     if token is None:
         return None, why
     return await to_thread.run_sync(_authenticated, services, token)
+
+
+@dataclass(frozen=True)
+class CookieCaller:
+    """What a request's session cookie says: the viewer (None: no such live session) and
+    whether the request carried that session's CSRF token."""
+
+    viewer: Node | None
+    csrf_ok: bool
+
+
+async def session_caller(
+    services: Services, cookie_header: str | None, csrf_header: str | None
+) -> CookieCaller | None:
+    """The caller behind the request's session cookie; None when it sends no cookie."""
+    session_id = session_cookie_in(cookie_header)
+    if session_id is None:
+        return None
+    found = await session_of(services, session_id)
+    if found is None:
+        return CookieCaller(None, False)
+    return CookieCaller(found.user, csrf_matches(found, csrf_header))
+
+
+async def session_of(services: Services, session_id: str) -> SessionViewer | None:
+    """The live session behind `session_id`, looked up off the event loop."""
+    return await to_thread.run_sync(session_viewer, services, session_id)
+
+
+def session_cookie_in(cookie_header: str | None) -> str | None:
+    """The `keyturn_session` value in a Cookie header, or None."""
+    for part in (cookie_header or "").split(";"):
+        name, sep, value = part.strip().partition("=")
+        if sep and name == SESSION_COOKIE and value:
+            return value.strip('"')
+    return None
+
+
+def session_cookie(started: StartedSession | None, *, now: float, secure: bool) -> Cookie:
+    """The cookie that carries a session (HttpOnly: no script reads it; SameSite=Lax: no
+    other site's form posts it), or, for None, the one that clears it."""
+    if started is None:
+        value, max_age = "", 0
+    else:
+        value, max_age = started.session_id, max(0, int(started.expires_at - now))
+    return Cookie(
+        key=SESSION_COOKIE,
+        value=value,
+        path="/",
+        max_age=max_age,
+        httponly=True,
+        samesite="lax",
+        secure=secure,
+    )
 
 
 def _bearer_token(header: str | None) -> tuple[str | None, str]:

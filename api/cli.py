@@ -66,6 +66,17 @@ def _parser() -> argparse.ArgumentParser:
     token = sub.add_parser("token", help="issue an API token for a user and print it once")
     token.add_argument("--user", required=True, help="the user's key (email)")
     token.add_argument("--name", default="cli", help="a label for the token")
+    token.add_argument(
+        "--expires-in-days",
+        type=int,
+        default=None,
+        help="days until the token stops working, 1-365 (default: 90)",
+    )
+    token.add_argument(
+        "--scope",
+        default=None,
+        help="`full` (default) acts as the user; `read` may run queries but no mutation",
+    )
     _graph_flag(token, env)
     token.set_defaults(run=_token)
     _audit_commands(sub, env)
@@ -175,10 +186,11 @@ def _serve(args: argparse.Namespace) -> int:
     from api.app import create_app
     from api.config import public_url_for
     from api.server import bootstrap
-    from broker import DomainError, NotifyConfig
+    from broker import DomainError, NotifyConfig, session_limits
 
     try:
         public_url = public_url_for(args.host, args.port, args.public_url)
+        session_limits()  # a bad KEYTURN_SESSION_* stops the start, not every sign-in
     except ValueError as wrong:
         sys.exit(f"keyturn: {wrong}")
     services = _open(args.graph)
@@ -256,7 +268,13 @@ def _token(args: argparse.Namespace) -> int:
 
     services = _open(args.graph)
     try:
-        print(issue_api_token(services, owner=args.user, name=args.name))
+        # Only the terms given: the broker holds the defaults and checks the values.
+        terms: dict[str, Any] = {}
+        if args.scope is not None:
+            terms["scope"] = args.scope
+        if args.expires_in_days is not None:
+            terms["expires_in_days"] = args.expires_in_days
+        print(issue_api_token(services, owner=args.user, name=args.name, **terms))
     except DomainError as refused:
         print(f"keyturn: {refused}", file=sys.stderr)
         return 2

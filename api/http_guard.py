@@ -16,7 +16,7 @@ from litestar.datastructures import Headers
 from litestar.enums import ScopeType
 from litestar.types import ASGIApp, HTTPRequestEvent, Receive, ReceiveMessage, Scope, Send
 
-from api.auth import viewer_for
+from api.auth import CSRF_HEADER, CookieCaller, session_caller, viewer_for
 from broker import Services
 from graph import Node
 
@@ -63,7 +63,7 @@ class GraphQLGuard:
         try:
             _check_method(str(scope.get("method", "")))
             _check_declared_length(headers.get("content-length"))
-            viewer = await self._authenticate(headers.get("authorization"))
+            viewer = await self._authenticate(headers)
             _check_content_type(headers.get("content-type"))
             body = await _read_body(receive)
             check_graphql_body(body)
@@ -75,7 +75,15 @@ class GraphQLGuard:
         scope.setdefault("state", {})[_VIEWER_KEY] = viewer
         await self._app(scope, _replay(body, receive), send)
 
-    async def _authenticate(self, header: str | None) -> tuple[Node, str]:
+    async def _authenticate(self, headers: Headers) -> tuple[Node, str]:
+        header = headers.get("authorization")
+        if not header:
+            # No bearer token: a browser session, whose requests carry its CSRF token.
+            by_cookie = await session_caller(
+                self._services, headers.get("cookie"), headers.get(CSRF_HEADER)
+            )
+            if by_cookie is not None:
+                return _session_viewer(by_cookie)
         viewer, why = await viewer_for(self._services, header)
         if viewer is None:
             challenge = 'Bearer realm="keyturn"'
@@ -83,6 +91,24 @@ class GraphQLGuard:
                 challenge += ', error="invalid_token"'
             raise _Refused(401, why, "unauthenticated", {"www-authenticate": challenge})
         return viewer, ""
+
+
+def _session_viewer(caller: CookieCaller) -> tuple[Node, str]:
+    if caller.viewer is None:
+        raise _Refused(
+            401,
+            "the session has ended or is unknown: sign in again at /auth/login",
+            "unauthenticated",
+            {"www-authenticate": 'Bearer realm="keyturn"'},
+        )
+    if not caller.csrf_ok:
+        raise _Refused(
+            403,
+            "a request signed in by session cookie needs the session's CSRF token in the "
+            "`X-CSRF-Token` header: GET /auth/session gives it",
+            "csrf",
+        )
+    return caller.viewer, ""
 
 
 def check_graphql_body(body: bytes) -> None:

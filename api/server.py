@@ -13,6 +13,7 @@ from broker import (
     load_flows_into_engine,
     secrets,
     seed_demo,
+    set_first_password,
 )
 from graph import UpsertNode, open_store
 from policies.engine import PolicyEngine
@@ -61,8 +62,10 @@ def bootstrap(services: Services, *, demo: bool) -> list[str]:
     else:
         return []
     token = issue_api_token(services, owner=admin, name="bootstrap")
+    password = set_first_password(services, user=admin)
     return [
         f"first admin: {admin}",
-        f"admin API token (shown once, stored hashed): {token}",
-        "use it as `Authorization: Bearer <token>` on /graphql",
+        f"sign in with POST /auth/login as {admin}, password: {password}",
+        f"admin API token: {token}",
+        "(both shown once, stored hashed; the token goes in `Authorization: Bearer <token>`)",
     ]

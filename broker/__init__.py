@@ -31,15 +31,53 @@ from broker.grants.extend_grant import extend_grant
 from broker.grants.grant_request import grant_request
 from broker.grants.revoke_grant import revoke_grant
 from broker.grants.revoke_grants import revoke_grants
-from broker.identities.api_tokens import authenticate, issue_api_token
+from broker.identities.api_tokens import (
+    DEFAULT_TOKEN_EXPIRY_DAYS,
+    authenticate,
+    issue_api_token,
+    read_only_refusal,
+)
 from broker.identities.disable_user import disable_user
+from broker.identities.first_password import set_first_password
+from broker.identities.invitations import (
+    REFUSALS,
+    InviteState,
+    accept_invite,
+    invite_user,
+    look_up_invite,
+    resend_invite,
+    revoke_invite,
+)
 from broker.identities.manage_tokens import issue_token, list_tokens, revoke_token
+from broker.identities.oidc import OidcConfig, PendingLogin, begin_login, finish_login
+from broker.identities.password_reset import request_password_reset, reset_password
+from broker.identities.sessions import (
+    SessionViewer,
+    StartedSession,
+    csrf_matches,
+    csrf_token_for,
+    end_session,
+    session_limits,
+    session_viewer,
+    start_session,
+)
 from broker.identities.set_user_role import set_user_role
+from broker.identities.sign_in import SignInRefused, SignInThrottled, sign_in
+from broker.identities.sso_sign_in import sign_in_with_sso
 from broker.identities.sync_identities import (
     DirectoryGroup,
     DirectoryUser,
     SyncReport,
     sync_identities,
+)
+from broker.identities.users import (
+    UserPage,
+    UserView,
+    delete_user,
+    enable_user,
+    list_users,
+    update_user,
+    user_view,
 )
 from broker.integrations import IntegrationProvisioner
 from broker.integrations.save_integration import save_integration
@@ -66,6 +104,8 @@ from broker.requests.states import RequestState
 from broker.services import Services
 
 __all__ = [
+    "DEFAULT_TOKEN_EXPIRY_DAYS",
+    "REFUSALS",
     "AccessDenied",
     "AuditEvent",
     "AuditFilter",
@@ -77,52 +117,77 @@ __all__ = [
     "GrantFailed",
     "IntegrationProvisioner",
     "InvalidInput",
+    "InviteState",
     "LogPage",
     "NotFound",
     "NotifyConfig",
+    "OidcConfig",
     "Outbound",
+    "PendingLogin",
     "RequestState",
     "RevokeFailed",
     "Services",
+    "SessionViewer",
+    "SignInRefused",
+    "SignInThrottled",
+    "StartedSession",
     "StateConflict",
     "SyncReport",
     "Unauthenticated",
+    "UserPage",
+    "UserView",
     "VerifyReport",
+    "accept_invite",
     "access_details",
     "active_grants",
     "activity_log",
     "approve_request",
     "authenticate",
+    "begin_login",
     "cancel_request",
     "complete_task",
+    "csrf_matches",
+    "csrf_token_for",
     "delete_bundle",
     "delete_forbid_rule",
+    "delete_user",
     "demo_is_seeded",
     "disable_user",
+    "enable_user",
+    "end_session",
     "escalate_requests",
     "expire_due_grants",
     "export",
     "extend_grant",
+    "finish_login",
     "flow_reports",
     "grant_request",
     "graph_queries",
+    "invite_user",
     "issue_api_token",
     "issue_token",
     "list_tokens",
+    "list_users",
     "load_flows_into_engine",
+    "look_up_invite",
     "my_profile",
     "my_requests",
     "my_tasks",
     "notify_expiring_soon",
     "pending_approvals",
     "read_events",
+    "read_only_refusal",
     "recover_grants",
     "reject_request",
     "request_access",
     "request_again",
     "request_bundle",
+    "request_password_reset",
+    "resend_invite",
+    "reset_password",
     "revoke_grant",
     "revoke_grants",
+    "revoke_invite",
     "revoke_token",
     "save_access_flow",
     "save_bundle",
@@ -130,10 +195,18 @@ __all__ = [
     "save_integration",
     "secrets",
     "seed_demo",
+    "session_limits",
+    "session_viewer",
+    "set_first_password",
     "set_user_role",
+    "sign_in",
+    "sign_in_with_sso",
     "start_scheduled",
+    "start_session",
     "sync_identities",
     "time_out_requests",
+    "update_user",
+    "user_view",
     "verify_activity_log",
     "verify_chain",
 ]

@@ -60,6 +60,16 @@ NODE_KINDS: Mapping[str, NodeKind] = MappingProxyType(
                 name=str,
                 role=str,
                 disabled=bool,
+                # single sign-on binds the account to the provider's `sub` at one `iss`
+                oidc_subject=str,
+                oidc_issuer=str,
+                # people (broker.identities.users): absent on users from before invitations
+                full_name=str,
+                phone=str,  # E.164
+                status=str,  # INVITED | ACTIVE (absent: ACTIVE); `disabled` makes it DISABLED
+                source=str,  # invite | sso | scim | demo; absent: demo, or sync
+                password_hash=str,  # argon2id (broker.identities.passwords)
+                last_sign_in_at=float,
                 created_at=float,
                 **SYNC,
             ),
@@ -168,8 +178,50 @@ NODE_KINDS: Mapping[str, NodeKind] = MappingProxyType(
                 name=str,
                 created_at=float,
                 revoked=bool,
+                # absent on tokens issued before scopes and expiry: full, never expiring
+                scope=str,
+                expires_at=float,
+                last_used_at=float,
             ),
             _node("AccessLink", ("flow", "token_hash"), flow=str, token_hash=str, expires_at=float),
+            # An invitation (broker.identities.invitations), keyed by the SHA-256 of its token.
+            _node(
+                "Invite",
+                ("user", "created_at", "expires_at"),
+                user=str,  # the invited user's key
+                invited_by=str,
+                created_at=float,
+                expires_at=float,
+                used_at=float,  # absent until accepted; single use
+            ),
+            # A browser session (broker.identities.sessions), keyed by the SHA-256 of its id.
+            _node(
+                "Session",
+                ("user", "created_at", "last_seen_at", "csrf_hash", "method"),
+                user=str,
+                created_at=float,
+                last_seen_at=float,
+                csrf_hash=str,
+                method=str,  # password | sso
+                client=str,  # the address it was started from
+            ),
+            # A password reset link (broker.identities.password_reset), keyed by its token's
+            # SHA-256.
+            _node(
+                "PasswordReset",
+                ("user", "created_at", "expires_at"),
+                user=str,
+                created_at=float,
+                expires_at=float,
+                used_at=float,  # absent until used; single use
+            ),
+            # Failed sign-ins counted per account or client address (broker.identities.sign_in).
+            _node(
+                "SignInThrottle",
+                ("failures", "window_start"),
+                failures=int,
+                window_start=float,
+            ),
             # The activity log: one node per event, keyed by its zero-padded sequence number,
             # hash-chained to the one before; the single AuditHead ("head") holds the last.
             _node(
@@ -223,6 +275,7 @@ EDGE_KINDS: Mapping[str, EdgeKind] = MappingProxyType(
             # to a flow: who it names; to a pending request: who may review its step now
             _edge("APPROVER", {"User", "Group"}, {"AccessFlow", "AccessRequest"}),
             _edge("OWNS", {"User"}, {"ApiToken"}),
+            _edge("SIGNED_IN", {"User"}, {"Session"}),
         )
     }
 )

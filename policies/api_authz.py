@@ -29,6 +29,7 @@ _DOING: Mapping[str, str] = {
     "manageFlows": "manage access flows",
     "analyzeFlows": "analyse access flows and read their compiled Cedar",
     "manageUsers": "manage users",
+    "viewUsers": "see the list of users",
     "viewFlows": "see access flows",
     "viewAllGrants": "see everyone's grants",
     "viewAuditLog": "read the activity log",

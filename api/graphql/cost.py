@@ -43,6 +43,7 @@ BROKER_CALL_COST = 10
 # its page's `first`, the others by how flows, paths and integrations are built.
 _NESTED_LIST_SIZES = {
     ("ActivityPage", "events"): 1,
+    ("UserPage", "users"): 1,
     ("AccessFlow", "approvalSteps"): 10,
     ("AccessPath", "nodes"): 12,
     ("Access", "parents"): 10,

@@ -3,7 +3,8 @@
 1. Anonymous callers get one `unauthenticated` refusal before validation: no introspection,
    no "did you mean" suggestions, no work beyond parsing a bounded document.
 2. The cost budget (`api.graphql.cost`) refuses an over-budget document before it runs.
-3. A mutation is charged to its caller's rate limits (`api.graphql.rate_limit`).
+3. A `read` API token's mutation is refused; any other is charged to its caller's rate
+   limits (`api.graphql.rate_limit`).
 4. While it runs, the caller's broker calls share a few worker threads and stop starting
    once the client has gone (`api.graphql.calls`).
 5. A query's response past `MAX_RESPONSE_BYTES` is refused rather than sent.
@@ -35,6 +36,7 @@ from api.graphql.context import KeyturnContext
 from api.graphql.cost import over_budget
 from api.graphql.errors import screened
 from api.graphql.rate_limit import limiter_for
+from broker import read_only_refusal
 
 MAX_RESPONSE_BYTES = 10 * 1024 * 1024
 
@@ -86,6 +88,11 @@ class Guard(SchemaExtension):
             return None
         if keyturn.viewer is None:
             return None  # refused as unauthenticated already
+        # A `read` token's limit is about the kind of operation, which only this layer knows
+        # exactly: every mutation (also ones added later) is refused here, before it runs.
+        read_only = read_only_refusal(keyturn.viewer)
+        if read_only is not None:
+            return GraphQLError(read_only, extensions={"code": "forbidden"})
         operation = get_operation_ast(ctx.graphql_document, ctx.operation_name)
         fields = _root_names(operation.selection_set, ctx) if operation else []
         return limiter_for(keyturn.services).check(keyturn.viewer.key, fields)

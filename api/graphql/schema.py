@@ -21,12 +21,14 @@ from api.graphql.mutations_flows import FlowMutations
 from api.graphql.mutations_grants import GrantMutations
 from api.graphql.mutations_requests import RequestMutations
 from api.graphql.mutations_tokens import TokenMutations
+from api.graphql.mutations_users import UserMutations
 from api.graphql.queries_audit import AuditQueries
 from api.graphql.queries_flows import FlowQueries
 from api.graphql.queries_grants import GrantQueries
 from api.graphql.queries_graph import GraphQueries
 from api.graphql.queries_requests import RequestQueries
 from api.graphql.queries_tokens import TokenQueries
+from api.graphql.queries_users import UserQueries
 
 MAX_QUERY_TOKENS = 2000
 
@@ -34,7 +36,15 @@ __all__ = ["MAX_QUERY_DEPTH", "MAX_QUERY_TOKENS", "schema", "sdl"]
 
 
 @strawberry.type
-class Query(RequestQueries, GrantQueries, AuditQueries, GraphQueries, FlowQueries, TokenQueries):
+class Query(
+    RequestQueries,
+    GrantQueries,
+    AuditQueries,
+    GraphQueries,
+    FlowQueries,
+    TokenQueries,
+    UserQueries,
+):
     pass
 
 
@@ -46,6 +56,7 @@ class Mutation(
     FlowMutations,
     AdminMutations,
     TokenMutations,
+    UserMutations,
 ):
     pass
 

@@ -1,18 +1,44 @@
-"""Bearer API tokens: shown once, stored only as a SHA-256 hash."""
+"""Bearer API tokens: shown once, stored only as a SHA-256 hash, each with a scope and an
+expiry.
+
+A `full` token acts as its owner; a `read` token may run queries but change nothing (the
+GraphQL guard asks `read_only_refusal` before any mutation runs). Tokens issued before
+scopes and expiry existed carry neither property and stay full and never expiring.
+"""
 
 from __future__ import annotations
 
 import hashlib
 import hmac
 import secrets
+from dataclasses import dataclass
+from datetime import UTC, datetime
 
 from broker import audit
 from broker._lookup import load_user
-from broker.errors import Unauthenticated
+from broker.errors import InvalidInput, Unauthenticated
 from broker.services import Services
-from graph import Node, NodeRef, UpsertEdge, UpsertNode
+from graph import ConflictError, Node, NodeRef, SetProps, UpsertEdge, UpsertNode
 
 TOKEN_PREFIX = "kt_"  # noqa: S105 - a marker, not a secret
+FULL_SCOPE = "full"
+READ_SCOPE = "read"
+SCOPES = (FULL_SCOPE, READ_SCOPE)
+DEFAULT_TOKEN_EXPIRY_DAYS = 90
+MAX_TOKEN_EXPIRY_DAYS = 365
+# `last_used_at` is a hint for people tidying their tokens, not an audit trail: a write
+# per request would cost a graph round trip each time, so a use is recorded at most this
+# often per token.
+USE_RECORDED_EVERY = 60.0
+_DAY = 86400.0
+
+
+@dataclass(frozen=True)
+class TokenUser(Node):
+    """The user a bearer token authenticated, with the token's name and scope."""
+
+    token_name: str = ""
+    scope: str = FULL_SCOPE
 
 
 def hash_token(token: str) -> str:
@@ -20,39 +46,67 @@ def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def issue_api_token(services: Services, *, owner: str, name: str, actor: str | None = None) -> str:
+def token_key(token: str) -> str:
+    return f"tok_{hash_token(token)[:16]}"
+
+
+def check_token_terms(scope: str, expires_in_days: int) -> None:
+    """Raise InvalidInput unless `scope` is known and the expiry is 1-365 days."""
+    if scope not in SCOPES:
+        raise InvalidInput(f"token scope `{scope}` is unknown: use `full` or `read`")
+    if (
+        isinstance(expires_in_days, bool)
+        or not isinstance(expires_in_days, int)
+        or not 1 <= expires_in_days <= MAX_TOKEN_EXPIRY_DAYS
+    ):
+        raise InvalidInput(
+            f"token expiry `{expires_in_days}` days is out of range: a token lasts "
+            f"1-{MAX_TOKEN_EXPIRY_DAYS} days, issue a new one when it runs out"
+        )
+
+
+def issue_api_token(
+    services: Services,
+    *,
+    owner: str,
+    name: str,
+    actor: str | None = None,
+    scope: str = FULL_SCOPE,
+    expires_in_days: int = DEFAULT_TOKEN_EXPIRY_DAYS,
+) -> str:
     """Create a token for `owner` and return it in plain text: the only time it is seen.
 
-    The activity log records who issued it (`actor`, else the owner), never the token.
-    An operator's step (the `keyturn token` command, the server's bootstrap token), so no
-    API policy is asked; people issue tokens through `manage_tokens.issue_token`.
+    The activity log records who issued it (`actor`, else the owner), its scope and expiry,
+    never the token. An operator's step (the `keyturn token` command, the server's bootstrap
+    token), so no API policy is asked; people issue tokens through `manage_tokens.issue_token`.
     """
+    check_token_terms(scope, expires_in_days)
     load_user(services.store, owner)
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
     digest = hash_token(token)
-    key = f"tok_{digest[:16]}"
+    key = token_key(token)
     now = services.clock()
+    expires_at = now + expires_in_days * _DAY
     entry = audit.Entry(
         kind="token.issued",
         at=now,
         actor=actor or owner,
         subject=key,
-        data={"owner": owner, "name": name},
+        data={"owner": owner, "name": name, "scope": scope, "expires_at": expires_at},
     )
+    props = {
+        "token_hash": digest,
+        "owner": owner,
+        "name": name,
+        "created_at": now,
+        "revoked": False,
+        "scope": scope,
+        "expires_at": expires_at,
+    }
     audit.write(
         services.store,
         [
-            UpsertNode(
-                "ApiToken",
-                key,
-                {
-                    "token_hash": digest,
-                    "owner": owner,
-                    "name": name,
-                    "created_at": now,
-                    "revoked": False,
-                },
-            ),
+            UpsertNode("ApiToken", key, props),
             UpsertEdge("OWNS", NodeRef("User", owner), NodeRef("ApiToken", key)),
         ],
         entry,
@@ -60,17 +114,62 @@ def issue_api_token(services: Services, *, owner: str, name: str, actor: str | N
     return token
 
 
-def authenticate(services: Services, token: str) -> Node:
-    """The user a bearer token belongs to; Unauthenticated for anything else."""
+def authenticate(services: Services, token: str) -> TokenUser:
+    """The user a bearer token belongs to, with its scope; Unauthenticated for a malformed,
+    unknown, revoked or expired token and for an owner who is gone or disabled. Records the
+    use (`last_used_at`) at most once a minute."""
     if not token.startswith(TOKEN_PREFIX):
         raise Unauthenticated("the API token is malformed: expected `kt_...`")
     digest = hash_token(token)
     found = services.store.find_nodes("ApiToken", equals={"token_hash": digest}, limit=1)
     if not found or found[0].props.get("revoked"):
         raise Unauthenticated("the API token is unknown or revoked")
-    if not hmac.compare_digest(str(found[0].props["token_hash"]), digest):
+    stored = found[0]
+    if not hmac.compare_digest(str(stored.props["token_hash"]), digest):
         raise Unauthenticated("the API token is unknown or revoked")
+    now = services.clock()
+    _refuse_expired(stored, now)
     try:
-        return load_user(services.store, str(found[0].props["owner"]))
+        user = load_user(services.store, str(stored.props["owner"]))
     except Exception as gone:
         raise Unauthenticated("the API token's owner no longer exists or is disabled") from gone
+    _record_use(services, stored, now)
+    scope = str(stored.props.get("scope") or FULL_SCOPE)
+    name = str(stored.props.get("name", ""))
+    return TokenUser(user.kind, user.key, user.props, token_name=name, scope=scope)
+
+
+def read_only_refusal(viewer: Node) -> str | None:
+    """Why `viewer` may not change anything (a token without the `full` scope), else None.
+
+    Anything but `full` counts as read-only, so a scope this version does not know never
+    grants more than reading.
+    """
+    if not isinstance(viewer, TokenUser) or viewer.scope == FULL_SCOPE:
+        return None
+    return (
+        f"API token `{viewer.token_name}` has scope `{viewer.scope}`: it may run queries "
+        "but no mutation; issue a token with scope `full` to change anything"
+    )
+
+
+def _refuse_expired(stored: Node, now: float) -> None:
+    expires_at = stored.props.get("expires_at")
+    if expires_at is None or now < float(expires_at):
+        return
+    day = datetime.fromtimestamp(float(expires_at), tz=UTC).strftime("%Y-%m-%d %H:%M UTC")
+    name = stored.props.get("name", "")
+    raise Unauthenticated(f"API token `{name}` expired on {day}: issue a new one")
+
+
+def _record_use(services: Services, stored: Node, now: float) -> None:
+    last = stored.props.get("last_used_at")
+    if last is not None and now - float(last) < USE_RECORDED_EVERY:
+        return
+    # Compare-and-set on the value read: of several requests (or processes) at once, one
+    # writes and the others find the use recorded already.
+    change = SetProps("ApiToken", stored.key, {"last_used_at": now}, expect={"last_used_at": last})
+    try:
+        services.store.write([change])
+    except ConflictError:
+        return

@@ -9,9 +9,10 @@ from broker._text import check_text
 from broker.errors import NotFound, StateConflict
 from broker.grants._grants import RevokeFailed, failure_message
 from broker.identities._offboard import offboard
+from broker.identities.sessions import end_sessions_ops
 from broker.identities.set_user_role import keep_an_admin
 from broker.services import Services
-from graph import ConflictError, SetProps
+from graph import ConflictError, SetProps, WriteOp
 from policies.api_authz import Target
 
 
@@ -29,7 +30,10 @@ def disable_user(services: Services, *, actor: str, user: str, reason: str = "")
         raise NotFound(f"no user `{user}` exists: check the email")
     if node.props.get("disabled"):
         raise StateConflict(f"user `{user}` is disabled already")
-    ops = [SetProps("User", user, {"disabled": True}, {"disabled": node.props.get("disabled")})]
+    ops: list[WriteOp] = [
+        SetProps("User", user, {"disabled": True}, {"disabled": node.props.get("disabled")})
+    ]
+    ops += end_sessions_ops(store, user)  # signed out at once, in the same write
     if node.props.get("role") == "admin":
         ops += keep_an_admin(store, user, doing=f"disable `{user}`")
     event = audit.Entry(

@@ -9,7 +9,13 @@ from broker import _text, audit
 from broker._lookup import load_user, require_allowed
 from broker._text import check_text
 from broker.errors import InvalidInput, NotFound, StateConflict
-from broker.identities.api_tokens import hash_token, issue_api_token
+from broker.identities.api_tokens import (
+    DEFAULT_TOKEN_EXPIRY_DAYS,
+    FULL_SCOPE,
+    check_token_terms,
+    issue_api_token,
+    token_key,
+)
 from broker.services import Services
 from graph import ConflictError, Node, SetProps
 from policies.api_authz import Target
@@ -17,15 +23,32 @@ from policies.api_authz import Target
 MAX_NAME = 100
 
 
-def issue_token(services: Services, *, actor: str, owner: str, name: str) -> tuple[Node, str]:
-    """A new token for `owner`: its node and the plain token, shown this once."""
+def issue_token(
+    services: Services,
+    *,
+    actor: str,
+    owner: str,
+    name: str,
+    scope: str = FULL_SCOPE,
+    expires_in_days: int = DEFAULT_TOKEN_EXPIRY_DAYS,
+) -> tuple[Node, str]:
+    """A new token for `owner`: its node and the plain token, shown this once. It expires
+    after `expires_in_days` (1-365); a `read` token may run queries but no mutation."""
     check_text("owner", owner, most=_text.EMAIL)
     require_allowed(services, actor, "issueToken", Target.user(owner))
     check_text("token name", name, most=MAX_NAME)
     if not name.strip():
         raise InvalidInput(f"token name `{name}` must be 1-{MAX_NAME} characters: name its use")
+    check_token_terms(scope, expires_in_days)
     load_user(services.store, owner)
-    token = issue_api_token(services, owner=owner, name=name.strip(), actor=actor)
+    token = issue_api_token(
+        services,
+        owner=owner,
+        name=name.strip(),
+        actor=actor,
+        scope=scope,
+        expires_in_days=expires_in_days,
+    )
     node = services.store.get_node("ApiToken", token_key(token))
     assert node is not None  # just written
     return node, token
@@ -63,7 +86,3 @@ def revoke_token(services: Services, *, actor: str, key: str) -> Node:
     revoked = services.store.get_node("ApiToken", key)
     assert revoked is not None
     return revoked
-
-
-def token_key(token: str) -> str:
-    return f"tok_{hash_token(token)[:16]}"

@@ -6,8 +6,9 @@ from broker import audit
 from broker._lookup import require_allowed
 from broker._text import EMAIL, KEY, check_text
 from broker.errors import InvalidInput, NotFound, StateConflict
+from broker.identities.sessions import end_sessions_ops
 from broker.services import Services
-from graph import ConflictError, GraphStore, Node, SetProps
+from graph import ConflictError, GraphStore, Node, SetProps, WriteOp
 from policies.api_authz import ROLES, Target
 
 
@@ -26,9 +27,11 @@ def set_user_role(services: Services, *, actor: str, user: str, role: str) -> No
     before = node.props.get("role")
     if before == role:
         return node
-    ops = [SetProps("User", user, {"role": role}, {"role": before})]
+    ops: list[WriteOp] = [SetProps("User", user, {"role": role}, {"role": before})]
     if before == "admin":
         ops += keep_an_admin(store, user, doing=f"make `{user}` a {role}")
+    # A new role, a new sign-in: no browser keeps a session started under the old one.
+    ops += end_sessions_ops(store, user)
     event = audit.Entry(
         kind="user.role_set",
         at=services.clock(),

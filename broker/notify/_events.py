@@ -23,6 +23,9 @@ class NoticeKind(StrEnum):
     TASK_OPENED = "TaskOpened"  # a manual integration's fulfillers have work to do
     CANCELLED = "Cancelled"
     TIMED_OUT = "TimedOut"
+    # About a person, not a request: mailed to them only, never to a webhook (secret link).
+    INVITED = "Invited"
+    PASSWORD_RESET = "PasswordReset"  # noqa: S105 - an event name, not a password
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -44,6 +47,8 @@ class Notice:
     admins: tuple[str, ...] = ()
     assignees: tuple[str, ...] = ()  # TASK_OPENED: who may mark the task done
     details: Mapping[str, Any] = field(default_factory=dict)
+    # A secret Keyturn path the mail links to (an invitation's); never in a payload.
+    secret_path: str = ""
 
     def payload(self) -> dict[str, Any]:
         """The JSON body a webhook receives (approvers' addresses are not sent out)."""

@@ -6,6 +6,7 @@ import json
 import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from email.message import EmailMessage
 from functools import partial
 from pathlib import Path
@@ -33,6 +34,9 @@ _TO_REQUESTER = {
     NoticeKind.TIMED_OUT: "timed out undecided",
     NoticeKind.CANCELLED: "was cancelled",
 }
+
+# Notices that carry a secret link: mailed to their one person, never sent to a webhook.
+_MAIL_ONLY = frozenset({NoticeKind.INVITED, NoticeKind.PASSWORD_RESET})
 
 # Notices about the access itself: they reach whoever holds it.
 _TO_BENEFICIARY = frozenset(
@@ -82,7 +86,7 @@ class Notifier:
             )
         payload = notice.payload()
         for hook in self._webhooks:
-            if hook.wants(notice.kind):
+            if hook.wants(notice.kind) and notice.kind not in _MAIL_ONLY:
                 self._worker.submit(
                     Job(
                         label=f"{notice.kind.value} webhook to {hook.where}",
@@ -121,6 +125,10 @@ class Notifier:
             ]
         if notice.kind is NoticeKind.TASK_OPENED:
             return [self._task_message(notice, to) for to in notice.assignees]
+        if notice.kind is NoticeKind.INVITED:
+            return [self._invitation(notice)]
+        if notice.kind is NoticeKind.PASSWORD_RESET:
+            return [self._password_reset(notice)]
         if notice.admins:
             holder = name(notice.beneficiary or notice.requester)
             resource = name(notice.resource)
@@ -210,6 +218,34 @@ class Notifier:
                 f"{doing} {beneficiary}'s access to {resource} by hand "
                 f"(permissions: {name(notice.details.get('permissions') or '-')}), then mark "
                 f"task {name(notice.details.get('task'))} done: {self.link(notice.request)}\n"
+            ),
+        )
+
+    def _invitation(self, notice: Notice) -> EmailMessage:
+        """The invitation: Keyturn's link first; the names the admin typed after it."""
+        expires = datetime.fromtimestamp(float(notice.details.get("expires_at", 0)), UTC)
+        who = name(notice.details.get("full_name") or notice.requester)
+        return self._message(
+            to=notice.requester,
+            subject="You are invited to Keyturn",
+            body=(
+                f"Set your password and sign in: {self._public_url}{notice.secret_path}\n\n"
+                f"The link works once, until {expires:%Y-%m-%d %H:%M} UTC.\n"
+                f"Invited: {who}, as {name(notice.details.get('role'))}, "
+                f"by {name(notice.actor)}.\n"
+            ),
+        )
+
+    def _password_reset(self, notice: Notice) -> EmailMessage:
+        """The reset link, first and alone: nothing anyone typed is in this mail."""
+        expires = datetime.fromtimestamp(float(notice.details.get("expires_at", 0)), UTC)
+        return self._message(
+            to=notice.requester,
+            subject="Reset your Keyturn password",
+            body=(
+                f"Choose a new password: {self._public_url}{notice.secret_path}\n\n"
+                f"The link works once, until {expires:%Y-%m-%d %H:%M} UTC.\n"
+                "If you did not ask for it, ignore this mail: your password stays as it is.\n"
             ),
         )
 

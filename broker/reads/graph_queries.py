@@ -24,7 +24,7 @@ from policies.api_authz import Target
 MAX_PATH_DEPTH = 12
 MAX_RAW_ROWS = 10_000
 # Node properties no reader needs: hashes of secrets and sealed secrets.
-HIDDEN_PROPS = frozenset({"token_hash", "config", "details"})
+HIDDEN_PROPS = frozenset({"token_hash", "config", "details", "password_hash"})
 
 T = TypeVar("T")
 

@@ -27,18 +27,25 @@ from broker import (
     cancel_request,
     complete_task,
     delete_bundle,
+    delete_user,
     disable_user,
+    enable_user,
     extend_grant,
+    invite_user,
+    list_users,
     reject_request,
     request_access,
     request_again,
     request_bundle,
+    resend_invite,
     revoke_grant,
     revoke_grants,
+    revoke_invite,
     save_access_flow,
     save_bundle,
     save_integration,
     set_user_role,
+    update_user,
 )
 from broker.demo import DEMO_ADMIN, DEMO_APPROVER, DEMO_AUDITOR, DEMO_GRANTEE
 from broker.flows import flow_reports as fr
@@ -70,6 +77,8 @@ ACTOR_LIKE = frozenset({"actor", "viewer", "approver", "requester", "user"})
 # each is called by a use case after it authorized the caller, or by an operator or job.
 NOT_PERSON_FACING = {
     "issue_api_token": "the operator's CLI and the server's bootstrap, not a person via the API",
+    "set_first_password": "the server's bootstrap at the first start, shown to the operator",
+    "read_only_refusal": "the GraphQL guard's check of a token's scope, not an operation",
     "check_can_decide": "approve/reject's own check (and pending_approvals' filter)",
     "revoke_all": "revoke_grants' and disable_user's step, after they authorized",
     "end_all": "revoke_grants' and disable_user's step, after they authorized",
@@ -81,6 +90,10 @@ NOT_PERSON_FACING = {
     "request_plan": "the approval plan's reading",
     "authorize": "the one authorization function itself",
     "caller_of": "the one authorization function's helper",
+    "start_session": "a sign-in's last step, after the password or the provider proved who",
+    "end_sessions_ops": "ops that disable, delete and role change write, after they authorized",
+    "csrf_matches": "the session's CSRF check in the HTTP guard, not an operation",
+    "may_sign_in": "whether an account may hold a session: a check, not an operation",
 }
 
 
@@ -260,6 +273,23 @@ TABLE: list[tuple[Callable[..., object], Call, dict[str, str]]] = [
         ADMINS,
     ),
     (disable_user, lambda s, who, w: disable_user(s, actor=who, user=DEMO_APPROVER), ADMINS),
+    (
+        invite_user,
+        lambda s, who, w: invite_user(
+            s, actor=who, email="new@corp.example", full_name="New", role="grantee"
+        ),
+        ADMINS,
+    ),
+    (resend_invite, lambda s, who, w: resend_invite(s, actor=who, email=DEMO_APPROVER), ADMINS),
+    (revoke_invite, lambda s, who, w: revoke_invite(s, actor=who, email=DEMO_APPROVER), ADMINS),
+    (list_users, lambda s, who, w: list_users(s, actor=who), READERS),
+    (
+        update_user,
+        lambda s, who, w: update_user(s, actor=who, user=DEMO_APPROVER, phone="+4930123"),
+        ADMINS,
+    ),
+    (enable_user, lambda s, who, w: enable_user(s, actor=who, user=DEMO_APPROVER), ADMINS),
+    (delete_user, lambda s, who, w: delete_user(s, actor=who, user=DEMO_APPROVER), ADMINS),
     (issue_token, lambda s, who, w: issue_token(s, actor=who, owner=who, name="mine"), EVERYONE),
     (list_tokens, lambda s, who, w: list_tokens(s, actor=who, owner=who), EVERYONE),
     (revoke_token, lambda s, who, w: revoke_token(s, actor=who, key=w.token), ASKERS),

@@ -94,7 +94,12 @@ def test_rejection_flows_and_tokens_are_logged_without_the_secret(services: Serv
     rejected = next(e for e in events if e.kind == "request.rejected")
     assert rejected.data["reason"] == "not now" and rejected.actor == DEMO_APPROVER
     issued = next(e for e in events if e.kind == "token.issued")
-    assert issued.actor == DEMO_ADMIN and issued.data == {"owner": DEMO_GRANTEE, "name": "laptop"}
+    assert issued.actor == DEMO_ADMIN and issued.data == {
+        "owner": DEMO_GRANTEE,
+        "name": "laptop",
+        "scope": "full",
+        "expires_at": issued.at + 90 * 86400,
+    }
     assert all(token not in str(e.props) for e in events)
     token_node = services.store.get_node("ApiToken", issued.subject)
     assert token_node is not None

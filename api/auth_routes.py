@@ -1,0 +1,202 @@
+"""Signing in with a local account over HTTP: /auth/login, /auth/logout, /auth/session
+and the password reset. Each handler reads a small JSON body, calls one use case off the
+event loop and maps its typed errors to a status; the session travels in a cookie."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Any
+
+from anyio import to_thread
+from litestar import Request, Router, get, post
+from litestar.datastructures import State
+from litestar.response import Response
+
+from api.auth import (
+    CSRF_HEADER,
+    SESSION_COOKIE,
+    session_cookie,
+    session_cookie_in,
+    session_of,
+)
+from broker import (
+    DomainError,
+    Services,
+    SessionViewer,
+    SignInThrottled,
+    csrf_matches,
+    csrf_token_for,
+    end_session,
+    request_password_reset,
+    reset_password,
+    sign_in,
+)
+from graph import Node
+
+_MAX_BODY = 16 * 1024  # an email and a password (at most 256 characters) fit many times
+_STATUS = {
+    "invalid_input": 400,
+    "unauthenticated": 401,
+    "forbidden": 403,
+    "not_found": 404,
+    "conflict": 409,
+    "rate_limited": 429,
+}
+FORGOT_ANSWER = (
+    "if an account has this email, a link to reset its password is on its way: it works "
+    "once, for 30 minutes"
+)
+
+
+class _BadBody(Exception):
+    pass
+
+
+def auth_router(*, public_url: str | None) -> Router:
+    """The /auth routes; the cookie is Secure when users reach Keyturn over https."""
+    secure = bool(public_url and public_url.lower().startswith("https://"))
+
+    @post("/login", status_code=200)
+    async def login(request: Request[Any, Any, Any], state: State) -> Response[Any]:
+        services: Services = state.services
+        try:
+            fields = await _fields(request, "email", "password")
+        except _BadBody as bad:
+            return _error(400, str(bad), "invalid_input")
+        client = _client(request)
+        stale = session_cookie_in(request.headers.get("cookie"))
+        try:
+            started = await to_thread.run_sync(
+                lambda: sign_in(
+                    services, email=fields["email"], password=fields["password"], client=client
+                )
+            )
+        except DomainError as refused:
+            return _refusal(refused)
+        if stale is not None:  # rotate: whatever id the browser had ends here
+            await to_thread.run_sync(end_session, services, stale)
+        viewer = await session_of(services, started.session_id)
+        if viewer is None:  # ended at once (disabled meanwhile): nobody is signed in
+            return _error(401, "the session ended at once: sign in again", "unauthenticated")
+        answer = _who(viewer.user, started.csrf_token)
+        answer["expiresAt"] = started.expires_at
+        response = Response(answer, status_code=200)
+        response.set_cookie(session_cookie(started, now=services.clock(), secure=secure))
+        return response
+
+    @post("/logout", status_code=200)
+    async def logout(request: Request[Any, Any, Any], state: State) -> Response[Any]:
+        services: Services = state.services
+        session_id = session_cookie_in(request.headers.get("cookie"))
+        viewer = None if session_id is None else await session_of(services, session_id)
+        if session_id is not None and viewer is not None:
+            if not csrf_matches(viewer, request.headers.get(CSRF_HEADER)):
+                return _csrf_refused()
+            await to_thread.run_sync(end_session, services, session_id)
+        response = Response({"signedOut": True}, status_code=200)
+        response.set_cookie(session_cookie(None, now=services.clock(), secure=secure))
+        return response
+
+    @get("/session")
+    async def current(request: Request[Any, Any, Any], state: State) -> Response[Any]:
+        services: Services = state.services
+        session_id = session_cookie_in(request.headers.get("cookie"))
+        viewer: SessionViewer | None = None
+        if session_id is not None:
+            viewer = await session_of(services, session_id)
+        if session_id is None or viewer is None:
+            return _error(401, "not signed in: POST /auth/login", "unauthenticated")
+        return Response(_who(viewer.user, csrf_token_for(session_id)), status_code=200)
+
+    @post("/password/forgot", status_code=202)
+    async def forgot(request: Request[Any, Any, Any], state: State) -> Response[Any]:
+        services: Services = state.services
+        try:
+            fields = await _fields(request, "email")
+        except _BadBody as bad:
+            return _error(400, str(bad), "invalid_input")
+        client = _client(request)
+        try:
+            await to_thread.run_sync(
+                lambda: request_password_reset(services, email=fields["email"], client=client)
+            )
+        except DomainError as refused:
+            return _refusal(refused)
+        return Response({"message": FORGOT_ANSWER}, status_code=202)
+
+    @post("/password/reset", status_code=200)
+    async def reset(request: Request[Any, Any, Any], state: State) -> Response[Any]:
+        services: Services = state.services
+        try:
+            fields = await _fields(request, "token", "password")
+        except _BadBody as bad:
+            return _error(400, str(bad), "invalid_input")
+        try:
+            await to_thread.run_sync(
+                lambda: reset_password(services, token=fields["token"], password=fields["password"])
+            )
+        except DomainError as refused:
+            return _refusal(refused)
+        message = "the password is changed and every session ended: sign in with the new one"
+        return Response({"message": message}, status_code=200)
+
+    handlers: list[Callable[..., Any]] = [login, logout, current, forgot, reset]
+    return Router(path="/auth", route_handlers=handlers)
+
+
+async def _fields(request: Request[Any, Any, Any], *names: str) -> dict[str, str]:
+    """The string fields `names` of a JSON object body; _BadBody naming what is wrong."""
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > _MAX_BODY:
+        raise _BadBody(f"the request body is larger than {_MAX_BODY} bytes")
+    body = await request.body()
+    if len(body) > _MAX_BODY:
+        raise _BadBody(f"the request body is larger than {_MAX_BODY} bytes")
+    try:
+        document = json.loads(body)
+    except (ValueError, RecursionError):
+        document = None
+    if not isinstance(document, dict):
+        wanted = ", ".join(f'"{name}": "..."' for name in names)
+        raise _BadBody(f"send a JSON object: {{{wanted}}}")
+    for name in names:
+        if not isinstance(document.get(name), str):
+            raise _BadBody(f"`{name}` must be a string: add it to the JSON body")
+    return {name: document[name] for name in names}
+
+
+def _client(request: Request[Any, Any, Any]) -> str:
+    return request.client.host if request.client else "unknown"
+
+
+def _who(user: Node, csrf_token: str) -> dict[str, Any]:
+    return {
+        "user": {
+            "email": str(user.props.get("email") or user.key),
+            "name": str(user.props.get("full_name") or user.props.get("name") or ""),
+            "role": str(user.props.get("role") or ""),
+        },
+        "csrfToken": csrf_token,
+    }
+
+
+def _refusal(refused: DomainError) -> Response[Any]:
+    status = _STATUS.get(refused.code, 400)
+    response = _error(status, str(refused), refused.code)
+    if isinstance(refused, SignInThrottled):
+        response.headers["retry-after"] = str(max(1, int(refused.retry_after)))
+    return response
+
+
+def _csrf_refused() -> Response[Any]:
+    return _error(
+        403,
+        f"signing out needs the session's CSRF token in the `X-CSRF-Token` header "
+        f"(the `{SESSION_COOKIE}` cookie alone is not enough)",
+        "csrf",
+    )
+
+
+def _error(status: int, message: str, code: str) -> Response[Any]:
+    return Response({"error": message, "code": code}, status_code=status)
