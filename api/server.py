@@ -65,7 +65,8 @@ def bootstrap(services: Services, *, demo: bool) -> list[str]:
     password = set_first_password(services, user=admin)
     return [
         f"first admin: {admin}",
-        f"sign in with POST /auth/login as {admin}, password: {password}",
-        f"admin API token: {token}",
-        "(both shown once, stored hashed; the token goes in `Authorization: Bearer <token>`)",
+        f"admin password (shown once, stored hashed): {password}",
+        "sign in with it at POST /auth/login",
+        f"admin API token (shown once, stored hashed): {token}",
+        "use it as `Authorization: Bearer <token>` on /graphql",
     ]
