@@ -4,7 +4,6 @@ event loop and maps its typed errors to a status; the session travels in a cooki
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from typing import Any
 
@@ -20,6 +19,7 @@ from api.auth import (
     session_cookie_in,
     session_of,
 )
+from api.form_fields import BadBody, string_fields
 from broker import (
     DomainError,
     Services,
@@ -34,7 +34,6 @@ from broker import (
 )
 from graph import Node
 
-_MAX_BODY = 16 * 1024  # an email and a password (at most 256 characters) fit many times
 _STATUS = {
     "invalid_input": 400,
     "unauthenticated": 401,
@@ -49,10 +48,6 @@ FORGOT_ANSWER = (
 )
 
 
-class _BadBody(Exception):
-    pass
-
-
 def auth_router(*, public_url: str | None) -> Router:
     """The /auth routes; the cookie is Secure when users reach Keyturn over https."""
     secure = bool(public_url and public_url.lower().startswith("https://"))
@@ -61,8 +56,8 @@ def auth_router(*, public_url: str | None) -> Router:
     async def login(request: Request[Any, Any, Any], state: State) -> Response[Any]:
         services: Services = state.services
         try:
-            fields = await _fields(request, "email", "password")
-        except _BadBody as bad:
+            fields = await string_fields(request, "email", "password")
+        except BadBody as bad:
             return _error(400, str(bad), "invalid_input")
         client = _client(request)
         stale = session_cookie_in(request.headers.get("cookie"))
@@ -113,8 +108,8 @@ def auth_router(*, public_url: str | None) -> Router:
     async def forgot(request: Request[Any, Any, Any], state: State) -> Response[Any]:
         services: Services = state.services
         try:
-            fields = await _fields(request, "email")
-        except _BadBody as bad:
+            fields = await string_fields(request, "email")
+        except BadBody as bad:
             return _error(400, str(bad), "invalid_input")
         client = _client(request)
         try:
@@ -129,8 +124,8 @@ def auth_router(*, public_url: str | None) -> Router:
     async def reset(request: Request[Any, Any, Any], state: State) -> Response[Any]:
         services: Services = state.services
         try:
-            fields = await _fields(request, "token", "password")
-        except _BadBody as bad:
+            fields = await string_fields(request, "token", "password")
+        except BadBody as bad:
             return _error(400, str(bad), "invalid_input")
         try:
             await to_thread.run_sync(
@@ -143,27 +138,6 @@ def auth_router(*, public_url: str | None) -> Router:
 
     handlers: list[Callable[..., Any]] = [login, logout, current, forgot, reset]
     return Router(path="/auth", route_handlers=handlers)
-
-
-async def _fields(request: Request[Any, Any, Any], *names: str) -> dict[str, str]:
-    """The string fields `names` of a JSON object body; _BadBody naming what is wrong."""
-    declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > _MAX_BODY:
-        raise _BadBody(f"the request body is larger than {_MAX_BODY} bytes")
-    body = await request.body()
-    if len(body) > _MAX_BODY:
-        raise _BadBody(f"the request body is larger than {_MAX_BODY} bytes")
-    try:
-        document = json.loads(body)
-    except (ValueError, RecursionError):
-        document = None
-    if not isinstance(document, dict):
-        wanted = ", ".join(f'"{name}": "..."' for name in names)
-        raise _BadBody(f"send a JSON object: {{{wanted}}}")
-    for name in names:
-        if not isinstance(document.get(name), str):
-            raise _BadBody(f"`{name}` must be a string: add it to the JSON body")
-    return {name: document[name] for name in names}
 
 
 def _client(request: Request[Any, Any, Any]) -> str:

@@ -9,9 +9,7 @@ clients. Opening a link never changes anything; only the accept does, in one wri
 from __future__ import annotations
 
 import html
-import json
 from typing import Any
-from urllib.parse import parse_qs
 
 from anyio import to_thread
 from litestar import Request, get, post
@@ -19,9 +17,9 @@ from litestar.datastructures import State
 from litestar.params import FromPath
 from litestar.response import Response
 
+from api.form_fields import BadBody, string_fields
 from broker import REFUSALS, DomainError, InviteState, Services, accept_invite, look_up_invite
 
-_MAX_BODY = 16 * 1024  # a token and a password (at most 256 characters) fit many times
 _STATUS = {"invalid_input": 400, "forbidden": 410, "not_found": 404, "conflict": 409}
 _PAGE_STATUS = {
     InviteState.OPEN: 200,
@@ -31,10 +29,6 @@ _PAGE_STATUS = {
 }
 _NO_STORE = {"cache-control": "no-store"}  # the page's address holds the secret token
 _FORM = "application/x-www-form-urlencoded"
-
-
-class _BadBody(Exception):
-    pass
 
 
 @get("/invite/{token:str}")
@@ -65,8 +59,8 @@ async def accept_invitation(request: Request[Any, Any, Any], state: State) -> Re
     services: Services = state.services
     from_form = request.headers.get("content-type", "").split(";")[0].strip() == _FORM
     try:
-        fields = await _fields(request, from_form)
-    except _BadBody as bad:
+        fields = await string_fields(request, "token", "password", from_form=from_form)
+    except BadBody as bad:
         return _answer(from_form, 400, str(bad), "invalid_input")
     try:
         user = await to_thread.run_sync(
@@ -79,30 +73,6 @@ async def accept_invitation(request: Request[Any, Any, Any], state: State) -> Re
         done = f'Your password is set, {html.escape(user.key)}: <a href="/">sign in</a>.'
         return _html("Your Keyturn account is ready", f"<p>{done}</p>", 200)
     return Response({"email": user.key, "status": "ACTIVE"}, status_code=200)
-
-
-async def _fields(request: Request[Any, Any, Any], from_form: bool) -> dict[str, str]:
-    declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > _MAX_BODY:
-        raise _BadBody(f"the request body is larger than {_MAX_BODY} bytes")
-    body = await request.body()
-    if len(body) > _MAX_BODY:
-        raise _BadBody(f"the request body is larger than {_MAX_BODY} bytes")
-    document: Any
-    try:
-        if from_form:
-            pairs = parse_qs(body.decode("utf-8"), strict_parsing=False)
-            document = {k: v[0] for k, v in pairs.items() if len(v) == 1}
-        else:
-            document = json.loads(body)
-    except (ValueError, RecursionError):
-        document = None
-    if not isinstance(document, dict):
-        raise _BadBody('send a JSON object: {"token": "...", "password": "..."}')
-    for name in ("token", "password"):
-        if not isinstance(document.get(name), str):
-            raise _BadBody(f"`{name}` must be a string: add it to the body")
-    return {"token": document["token"], "password": document["password"]}
 
 
 def _answer(from_form: bool, status: int, message: str, code: str) -> Response[Any]:
