@@ -9,6 +9,7 @@ clients. Opening a link never changes anything; only the accept does, in one wri
 from __future__ import annotations
 
 import html
+import os
 from typing import Any
 
 from anyio import to_thread
@@ -17,6 +18,7 @@ from litestar.datastructures import State
 from litestar.params import FromPath
 from litestar.response import Response
 
+from api.config import oidc_config
 from api.form_fields import BadBody, string_fields
 from broker import REFUSALS, DomainError, InviteState, Services, accept_invite, look_up_invite
 
@@ -47,7 +49,7 @@ async def invite_page(token: FromPath[str], state: State) -> Response[bytes]:
         '<label>Password <input type="password" name="password" minlength="12" '
         'maxlength="256" autocomplete="new-password" required></label>\n'
         '<button type="submit">Set password</button>\n'
-        "</form>"
+        "</form>" + _sso_choice()
     )
     return _html("Set your Keyturn password", body, 200)
 
@@ -73,6 +75,22 @@ async def accept_invitation(request: Request[Any, Any, Any], state: State) -> Re
         done = f'Your password is set, {html.escape(user.key)}: <a href="/">sign in</a>.'
         return _html("Your Keyturn account is ready", f"<p>{done}</p>", 200)
     return Response({"email": user.key, "status": "ACTIVE"}, status_code=200)
+
+
+def _sso_choice() -> str:
+    """Where single sign-on is configured, the other way in: signing in with it binds the
+    invited account (found by its email) and uses the invitation up."""
+    try:
+        configured = oidc_config(os.environ) is not None
+    except ValueError:  # misconfigured: the SSO routes say so; the password still works
+        configured = False
+    if not configured:
+        return ""
+    return (
+        "\n<p>Or, if your company signs you in with single sign-on as this email address, "
+        '<a href="/auth/oidc/login">sign in with single sign-on</a> instead of choosing '
+        "a password.</p>"
+    )
 
 
 def _answer(from_form: bool, status: int, message: str, code: str) -> Response[Any]:

@@ -49,7 +49,7 @@ class InviteState(StrEnum):
 
 # What a person who opens a link that no longer works is told (the page and the route).
 REFUSALS = {
-    InviteState.USED: "this invitation was already used: sign in with your password",
+    InviteState.USED: "this invitation was already used: sign in (password or single sign-on)",
     InviteState.EXPIRED: "this invitation has expired: ask your admin to resend it",
     InviteState.INVALID: (
         "this invitation link is not valid (it was replaced or withdrawn, or never existed): "
@@ -220,6 +220,18 @@ def _invited(store: GraphStore, email: str) -> Node:
     if status_of(user) != "INVITED":
         raise StateConflict(f"`{email}` is {status_of(user)}, not waiting for an invitation")
     return user
+
+
+def spend_invites_ops(store: GraphStore, user: str, *, now: float) -> list[SetProps]:
+    """Ops marking `user`'s open invitations used, for the write that activates the account
+    another way (single sign-on): each compares-and-sets `used_at`, so a link accepted
+    meanwhile makes that write fail rather than be used twice."""
+    found = store.find_nodes("Invite", equals={"user": user})
+    return [
+        SetProps("Invite", n.key, {"used_at": now}, {"used_at": None})
+        for n in found
+        if n.props.get("used_at") is None
+    ]
 
 
 def _drop_invites(store: GraphStore, user: str) -> list[DeleteNode]:

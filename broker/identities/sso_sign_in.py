@@ -13,6 +13,7 @@ from collections.abc import Sequence
 
 from broker import audit
 from broker.errors import Forbidden, StateConflict
+from broker.identities.invitations import spend_invites_ops
 from broker.identities.oidc import OidcConfig, VerifiedIdentity
 from broker.identities.sessions import StartedSession, start_session
 from broker.identities.users import status_of
@@ -116,12 +117,14 @@ def _bind(services: Services, user: Node, identity: VerifiedIdentity) -> str:
         )
     # Only if nobody changed the account since it was read (a disable, another binding).
     expect = {"status": user.props["status"]} if "status" in user.props else {}
+    now = services.clock()
     ops: list[WriteOp] = [
-        SetProps("User", user.key, {**_binding(identity), "status": "ACTIVE"}, expect=expect)
+        SetProps("User", user.key, {**_binding(identity), "status": "ACTIVE"}, expect=expect),
+        *spend_invites_ops(services.store, user.key, now=now),
     ]
     entry = audit.Entry(
         kind="user.sso_bound",
-        at=services.clock(),
+        at=now,
         actor=user.key,
         subject=user.key,
         data={"issuer": identity.issuer, "was": status},

@@ -3,6 +3,7 @@ tests/oidc): the whole authorization code flow, and each way an answer can be wr
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -15,9 +16,12 @@ import pytest
 from api.auth import SESSION_COOKIE
 from broker import disable_user, invite_user
 from broker.demo import DEMO_ADMIN, DEMO_GRANTEE
+from broker.notify import Notifier, SmtpMailer
 from graph import NodeRef
 from tests.e2e.conftest import LiveKeyturn
 from tests.support.oidc_provider import OidcProvider, running_oidc_provider
+from tests.support.smtp import Smtp
+from tests.support.smtp import smtp as smtp  # the real SMTP server fixture
 
 CALLBACK = "/auth/oidc/callback"
 ME = "query { me { email role } }"
@@ -113,6 +117,60 @@ def test_invited_user_becomes_active_and_bound_on_first_sso_sign_in(sso: Sso) ->
     props = _user_props(sso, person)
     assert props["status"] == "ACTIVE"
     assert props["oidc_subject"] == subject
+
+
+def test_the_invitation_page_offers_sso_and_signing_in_with_it_uses_the_invitation_up(
+    sso: Sso, smtp: Smtp
+) -> None:
+    """The mailed link's page offers single sign-on beside the password; signing in with it
+    binds the invited account and spends the link: opening it again says it was used, and
+    accepting it with a password changes nothing."""
+    person = "iris@acme.example"
+    sso.live.services.notifier = Notifier(mailer=SmtpMailer(smtp.url), public_url=sso.live.base_url)
+    invite_user(
+        sso.live.services, actor=DEMO_ADMIN, email=person, full_name="Iris I", role="grantee"
+    )
+    assert isinstance(sso.live.services.notifier, Notifier)
+    assert sso.live.services.notifier.drain(10)
+    (mail,) = smtp.inbox.to(person)
+    found = re.search(r"/invite/([A-Za-z0-9_-]+)", mail.get_content())
+    assert found, mail.get_content()
+    link, token = found.group(0), found.group(1)
+    with _browser(sso) as browser:
+        page = browser.get(link)
+        assert page.status_code == 200
+        assert '<a href="/auth/oidc/login">sign in with single sign-on</a>' in page.text
+        sso.provider.sign_in_as(person)
+        browser.get("/auth/oidc/login", follow_redirects=True)
+        assert _me(browser) == {"email": person, "role": "grantee"}
+        again = browser.get(link)
+        assert again.status_code == 409
+        assert "already used" in again.text
+        refused = browser.post(
+            "/auth/invite/accept", json={"token": token, "password": "a long enough password"}
+        )
+        assert refused.status_code == 409
+    props = _user_props(sso, person)
+    assert props["status"] == "ACTIVE"
+    assert "password_hash" not in props
+
+
+def test_the_invitation_page_has_no_sso_choice_where_sso_is_not_configured(
+    live: LiveKeyturn, smtp: Smtp
+) -> None:
+    person = "ivo@acme.example"
+    live.services.notifier = Notifier(mailer=SmtpMailer(smtp.url), public_url=live.base_url)
+    invite_user(live.services, actor=DEMO_ADMIN, email=person, full_name="Ivo I", role="grantee")
+    assert isinstance(live.services.notifier, Notifier)
+    assert live.services.notifier.drain(10)
+    (mail,) = smtp.inbox.to(person)
+    found = re.search(r"/invite/[A-Za-z0-9_-]+", mail.get_content())
+    assert found, mail.get_content()
+    with httpx.Client(base_url=live.base_url, timeout=30) as browser:
+        page = browser.get(found.group(0))
+    assert page.status_code == 200
+    assert 'name="password"' in page.text
+    assert "single sign-on" not in page.text
 
 
 def test_uninvited_person_is_refused_with_a_clear_page_and_nothing_is_created(sso: Sso) -> None:
