@@ -5,7 +5,6 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from pathlib import Path
 from typing import Any
 
 from litestar import Litestar, Request, Router, get
@@ -18,30 +17,24 @@ from strawberry.litestar import make_graphql_controller
 from api.auth import viewer_for
 from api.auth_routes import auth_router
 from api.graphql.context import KeyturnContext
+from api.graphql.fast_json import with_fast_json
 from api.graphql.schema import schema
 from api.headers import security_headers
 from api.http_guard import GraphQLGuard, error_body, viewer_in
 from api.invite_routes import accept_invitation, invite_page
+from api.link_routes import link_router
+from api.mfa_routes import mfa_router
 from api.oidc_routes import oidc_router
+from api.scim import scim_router
+from api.web_routes import index_html, web_routes
 from broker import ExpiryScheduler, Services
 
-_WEB_INDEX = Path(__file__).resolve().parent.parent / "web" / "index.html"
-_FALLBACK_INDEX = b"<h1>Keyturn</h1>"
 _log = logging.getLogger(__name__)
 
 
 @get("/healthz", sync_to_thread=False)
 def healthz() -> dict[str, str]:
     return {"status": "ok"}
-
-
-def _index_html() -> bytes:
-    return _WEB_INDEX.read_bytes() if _WEB_INDEX.exists() else _FALLBACK_INDEX
-
-
-@get("/", sync_to_thread=False)
-def index() -> Response[bytes]:
-    return Response(_index_html(), media_type="text/html")
 
 
 async def _graphql_context(state: State, scope: Scope, headers: Headers) -> dict[str, Any]:
@@ -90,15 +83,17 @@ def create_app(
                 services.notifier.close()
                 services.store.close()
 
-    graphql = make_graphql_controller(
-        schema,
-        path="/graphql",
-        context_getter=_graphql_context,
-        allow_queries_via_get=False,
-        # No subscriptions: a WebSocket would be a way around GraphQLGuard's checks.
-        subscription_protocols=(),
-        # GraphiQL loads its code from a CDN: a third party's script on the admin API.
-        graphql_ide=None,
+    graphql = with_fast_json(
+        make_graphql_controller(
+            schema,
+            path="/graphql",
+            context_getter=_graphql_context,
+            allow_queries_via_get=False,
+            # No subscriptions: a WebSocket would be a way around GraphQLGuard's checks.
+            subscription_protocols=(),
+            # GraphiQL loads its code from a CDN: a third party's script on the admin API.
+            graphql_ide=None,
+        )
     )
     guarded = Router(
         path="/",
@@ -110,16 +105,19 @@ def create_app(
     return Litestar(
         route_handlers=[
             healthz,
-            index,
             guarded,
             invite_page,
             accept_invitation,
             auth_router(public_url=public_url),
+            mfa_router(public_url=public_url),
             oidc_router(public_url=public_url),
+            link_router(public_url=public_url),
+            scim_router(),
+            *web_routes(),
         ],
         state=State({"services": services}),
         lifespan=[run_scheduler],
-        before_send=[security_headers(index_html=_index_html(), public_url=public_url)],
+        before_send=[security_headers(index_html=index_html(), public_url=public_url)],
         exception_handlers={HTTP_500_INTERNAL_SERVER_ERROR: _internal_error},
         # Never from LITESTAR_DEBUG: debug answers carry tracebacks.
         debug=False,

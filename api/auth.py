@@ -8,18 +8,23 @@ from dataclasses import dataclass
 from anyio import to_thread
 from litestar.datastructures import Cookie
 
+from api.token_cache import token_cache_for
 from broker import (
     DomainError,
+    PendingSecondFactor,
     Services,
     SessionViewer,
     StartedSession,
     authenticate,
     csrf_matches,
+    mfa_enrolment_required,
     session_viewer,
 )
 from graph import Node
 
 SESSION_COOKIE = "keyturn_session"
+MFA_PENDING_COOKIE = "keyturn_mfa_pending"
+MFA_PENDING_PATH = "/auth/mfa"
 CSRF_HEADER = "x-csrf-token"
 
 
@@ -28,12 +33,24 @@ async def viewer_for(services: Services, header: str | None) -> tuple[Node | Non
 
     Checking a token reads the graph twice (the token, then its owner: network round trips
     on Neo4j), so both run in one hop to the worker threads the use cases run on, and the
-    loop keeps serving other callers meanwhile. A header that names no token costs no hop.
+    loop keeps serving other callers meanwhile. A header that names no token costs no hop,
+    and neither does a token answered from memory (`api.token_cache`: the embedded graph,
+    while nothing in it has changed).
     """
     token, why = _bearer_token(header)
     if token is None:
         return None, why
-    return await to_thread.run_sync(_authenticated, services, token)
+    cache = token_cache_for(services)
+    if cache is None:
+        return await to_thread.run_sync(_authenticated, services, token)
+    remembered = cache.viewer(token, services.clock())
+    if remembered is not None:
+        return remembered, ""
+    changes = cache.changes()  # before the read: a change during it makes the entry stale
+    viewer, why = await to_thread.run_sync(_authenticated, services, token)
+    if viewer is not None:
+        cache.remember(token, viewer, changes=changes, now=services.clock())
+    return viewer, why
 
 
 @dataclass(frozen=True)
@@ -43,6 +60,8 @@ class CookieCaller:
 
     viewer: Node | None
     csrf_ok: bool
+    # an admin who must enrol in MFA first (broker.mfa_enrolment_required): nothing else
+    mfa_enrolment_required: bool = False
 
 
 async def session_caller(
@@ -52,10 +71,18 @@ async def session_caller(
     session_id = session_cookie_in(cookie_header)
     if session_id is None:
         return None
-    found = await session_of(services, session_id)
+
+    def look_up() -> tuple[SessionViewer | None, bool]:
+        # One hop off the loop for both reads: the session, then whether it may only enrol.
+        found = session_viewer(services, session_id)
+        if found is None:
+            return None, False
+        return found, mfa_enrolment_required(services, found.user, method=found.method)
+
+    found, enrol_first = await to_thread.run_sync(look_up)
     if found is None:
         return CookieCaller(None, False)
-    return CookieCaller(found.user, csrf_matches(found, csrf_header))
+    return CookieCaller(found.user, csrf_matches(found, csrf_header), enrol_first)
 
 
 async def session_of(services: Services, session_id: str) -> SessionViewer | None:
@@ -63,13 +90,32 @@ async def session_of(services: Services, session_id: str) -> SessionViewer | Non
     return await to_thread.run_sync(session_viewer, services, session_id)
 
 
-def session_cookie_in(cookie_header: str | None) -> str | None:
-    """The `keyturn_session` value in a Cookie header, or None."""
+def session_cookie_in(cookie_header: str | None, name: str = SESSION_COOKIE) -> str | None:
+    """The `keyturn_session` (or another `name`d cookie's) value in a Cookie header, or
+    None."""
     for part in (cookie_header or "").split(";"):
-        name, sep, value = part.strip().partition("=")
-        if sep and name == SESSION_COOKIE and value:
+        found, sep, value = part.strip().partition("=")
+        if sep and found == name and value:
             return value.strip('"')
     return None
+
+
+def mfa_pending_cookie(pending: PendingSecondFactor | None, *, now: float, secure: bool) -> Cookie:
+    """The cookie that carries a sign-in waiting for its code, only to /auth/mfa and only
+    from Keyturn's own pages (SameSite=Strict); for None, the one that clears it."""
+    if pending is None:
+        value, max_age = "", 0
+    else:
+        value, max_age = pending.token, max(0, int(pending.expires_at - now))
+    return Cookie(
+        key=MFA_PENDING_COOKIE,
+        value=value,
+        path=MFA_PENDING_PATH,
+        max_age=max_age,
+        httponly=True,
+        samesite="strict",
+        secure=secure,
+    )
 
 
 def session_cookie(started: StartedSession | None, *, now: float, secure: bool) -> Cookie:

@@ -15,6 +15,7 @@ from litestar.response import Response
 from api.auth import (
     CSRF_HEADER,
     SESSION_COOKIE,
+    mfa_pending_cookie,
     session_cookie,
     session_cookie_in,
     session_of,
@@ -22,6 +23,7 @@ from api.auth import (
 from api.form_fields import BadBody, string_fields
 from broker import (
     DomainError,
+    PendingSecondFactor,
     Services,
     SessionViewer,
     SignInThrottled,
@@ -41,6 +43,9 @@ _STATUS = {
     "not_found": 404,
     "conflict": 409,
     "rate_limited": 429,
+    "mfa_code_refused": 401,
+    "mfa_code_required": 400,
+    "mfa_not_enrolled": 409,
 }
 FORGOT_ANSWER = (
     "if an account has this email, a link to reset its password is on its way: it works "
@@ -58,8 +63,8 @@ def auth_router(*, public_url: str | None) -> Router:
         try:
             fields = await string_fields(request, "email", "password")
         except BadBody as bad:
-            return _error(400, str(bad), "invalid_input")
-        client = _client(request)
+            return error_answer(400, str(bad), "invalid_input")
+        client = client_address(request)
         stale = session_cookie_in(request.headers.get("cookie"))
         try:
             started = await to_thread.run_sync(
@@ -68,13 +73,19 @@ def auth_router(*, public_url: str | None) -> Router:
                 )
             )
         except DomainError as refused:
-            return _refusal(refused)
+            return refusal_answer(refused)
         if stale is not None:  # rotate: whatever id the browser had ends here
             await to_thread.run_sync(end_session, services, stale)
+        if isinstance(started, PendingSecondFactor):  # a code finishes it: POST /auth/mfa/verify
+            waiting = Response({"mfa_required": True}, status_code=200)
+            now = services.clock()
+            waiting.set_cookie(mfa_pending_cookie(started, now=now, secure=secure))
+            waiting.set_cookie(session_cookie(None, now=now, secure=secure))
+            return waiting
         viewer = await session_of(services, started.session_id)
         if viewer is None:  # ended at once (disabled meanwhile): nobody is signed in
-            return _error(401, "the session ended at once: sign in again", "unauthenticated")
-        answer = _who(viewer.user, started.csrf_token)
+            return error_answer(401, "the session ended at once: sign in again", "unauthenticated")
+        answer = who_answer(viewer.user, started.csrf_token)
         answer["expiresAt"] = started.expires_at
         response = Response(answer, status_code=200)
         response.set_cookie(session_cookie(started, now=services.clock(), secure=secure))
@@ -101,8 +112,8 @@ def auth_router(*, public_url: str | None) -> Router:
         if session_id is not None:
             viewer = await session_of(services, session_id)
         if session_id is None or viewer is None:
-            return _error(401, "not signed in: POST /auth/login", "unauthenticated")
-        return Response(_who(viewer.user, csrf_token_for(session_id)), status_code=200)
+            return error_answer(401, "not signed in: POST /auth/login", "unauthenticated")
+        return Response(who_answer(viewer.user, csrf_token_for(session_id)), status_code=200)
 
     @post("/password/forgot", status_code=202)
     async def forgot(request: Request[Any, Any, Any], state: State) -> Response[Any]:
@@ -110,14 +121,14 @@ def auth_router(*, public_url: str | None) -> Router:
         try:
             fields = await string_fields(request, "email")
         except BadBody as bad:
-            return _error(400, str(bad), "invalid_input")
-        client = _client(request)
+            return error_answer(400, str(bad), "invalid_input")
+        client = client_address(request)
         try:
             await to_thread.run_sync(
                 lambda: request_password_reset(services, email=fields["email"], client=client)
             )
         except DomainError as refused:
-            return _refusal(refused)
+            return refusal_answer(refused)
         return Response({"message": FORGOT_ANSWER}, status_code=202)
 
     @post("/password/reset", status_code=200)
@@ -126,13 +137,13 @@ def auth_router(*, public_url: str | None) -> Router:
         try:
             fields = await string_fields(request, "token", "password")
         except BadBody as bad:
-            return _error(400, str(bad), "invalid_input")
+            return error_answer(400, str(bad), "invalid_input")
         try:
             await to_thread.run_sync(
                 lambda: reset_password(services, token=fields["token"], password=fields["password"])
             )
         except DomainError as refused:
-            return _refusal(refused)
+            return refusal_answer(refused)
         message = "the password is changed and every session ended: sign in with the new one"
         return Response({"message": message}, status_code=200)
 
@@ -140,11 +151,11 @@ def auth_router(*, public_url: str | None) -> Router:
     return Router(path="/auth", route_handlers=handlers)
 
 
-def _client(request: Request[Any, Any, Any]) -> str:
+def client_address(request: Request[Any, Any, Any]) -> str:
     return request.client.host if request.client else "unknown"
 
 
-def _who(user: Node, csrf_token: str) -> dict[str, Any]:
+def who_answer(user: Node, csrf_token: str) -> dict[str, Any]:
     return {
         "user": {
             "email": str(user.props.get("email") or user.key),
@@ -155,16 +166,16 @@ def _who(user: Node, csrf_token: str) -> dict[str, Any]:
     }
 
 
-def _refusal(refused: DomainError) -> Response[Any]:
+def refusal_answer(refused: DomainError) -> Response[Any]:
     status = _STATUS.get(refused.code, 400)
-    response = _error(status, str(refused), refused.code)
+    response = error_answer(status, str(refused), refused.code)
     if isinstance(refused, SignInThrottled):
         response.headers["retry-after"] = str(max(1, int(refused.retry_after)))
     return response
 
 
 def _csrf_refused() -> Response[Any]:
-    return _error(
+    return error_answer(
         403,
         f"signing out needs the session's CSRF token in the `X-CSRF-Token` header "
         f"(the `{SESSION_COOKIE}` cookie alone is not enough)",
@@ -172,5 +183,5 @@ def _csrf_refused() -> Response[Any]:
     )
 
 
-def _error(status: int, message: str, code: str) -> Response[Any]:
+def error_answer(status: int, message: str, code: str) -> Response[Any]:
     return Response({"error": message, "code": code}, status_code=status)

@@ -44,6 +44,12 @@ def _parser() -> argparse.ArgumentParser:
         default=env.demo,
         help="seed the demo organisation on first start (KEYTURN_DEMO=1)",
     )
+    serve.add_argument(
+        "--workers",
+        type=int,
+        default=1,
+        help="serving processes on one port (Neo4j only: the embedded graph is one process)",
+    )
     serve.set_defaults(run=_serve)
 
     demo = sub.add_parser("demo", help="seed the demo organisation into the graph and exit")
@@ -75,11 +81,21 @@ def _parser() -> argparse.ArgumentParser:
     token.add_argument(
         "--scope",
         default=None,
-        help="`full` (default) acts as the user; `read` may run queries but no mutation",
+        help="`full` (default) acts as the user; `read` may run queries but no mutation; "
+        "`scim` (an admin's) reaches only /scim/v2",
     )
     _graph_flag(token, env)
     token.set_defaults(run=_token)
     _audit_commands(sub, env)
+
+    sync = sub.add_parser(
+        "sync",
+        help="sync users, groups and managers from a SCIM ListResponse file (the whole "
+        "directory: users synced before from SCIM and missing here are offboarded)",
+    )
+    sync.add_argument("--file", required=True, help="a SCIM ListResponse document (JSON)")
+    _graph_flag(sync, env)
+    sync.set_defaults(run=_sync)
     sdl = sub.add_parser(
         "schema", help="print the GraphQL schema (SDL), as committed in schema.graphql"
     )
@@ -179,15 +195,21 @@ def _graph_flag(parser: argparse.ArgumentParser, env: Settings) -> None:
 
 
 def _serve(args: argparse.Namespace) -> int:
-    import dataclasses
-
     import uvicorn
 
-    from api.app import create_app
     from api.config import public_url_for
-    from api.server import bootstrap
+    from api.server import (
+        WORKER_GRAPH,
+        WORKER_PUBLIC_URL,
+        bootstrap,
+        serving_app,
+        workers_refusal,
+    )
     from broker import DomainError, NotifyConfig, session_limits
 
+    refusal = workers_refusal(args.graph, args.workers)
+    if refusal is not None:
+        sys.exit(f"keyturn: {refusal}")
     try:
         public_url = public_url_for(args.host, args.port, args.public_url)
         session_limits()  # a bad KEYTURN_SESSION_* stops the start, not every sign-in
@@ -196,25 +218,39 @@ def _serve(args: argparse.Namespace) -> int:
     services = _open(args.graph)
     try:
         # Mail links follow the server wherever it listens, unless told otherwise.
-        notify = dataclasses.replace(NotifyConfig.from_env(os.environ), public_url=public_url)
-        services.notifier = notify.notifier()
+        if args.workers == 1:
+            app = serving_app(
+                services, public_url=public_url, expiry_interval=Settings.from_env().expiry_interval
+            )
+        else:
+            NotifyConfig.from_env(os.environ)  # bad settings stop the start, not each worker
     except DomainError as refused:
         services.store.close()
         sys.exit(f"keyturn: {refused}")
     for line in bootstrap(services, demo=args.demo):
         print(line, flush=True)
+    workers = f"; {args.workers} workers" if args.workers > 1 else ""
     print(
         f"Keyturn is up at http://{args.host}:{args.port}  (graph: {_safe(args.graph)}; "
-        f"links in mail: {public_url})",
+        f"links in mail: {public_url}{workers})",
         flush=True,
     )
-    app = create_app(
-        services,
-        expiry_interval=Settings.from_env().expiry_interval,
-        owns_services=True,
-        public_url=public_url,
+    if args.workers == 1:
+        uvicorn.run(app, host=args.host, port=args.port, log_level="info")
+        return 0
+    # Each worker opens its own graph connection and runs its own scheduler (its
+    # transitions are compare-and-set, so two schedulers never revoke twice).
+    services.store.close()
+    os.environ[WORKER_GRAPH] = args.graph
+    os.environ[WORKER_PUBLIC_URL] = public_url
+    uvicorn.run(
+        "api.server:worker_app",
+        factory=True,
+        workers=args.workers,
+        host=args.host,
+        port=args.port,
+        log_level="info",
     )
-    uvicorn.run(app, host=args.host, port=args.port, log_level="info")
     return 0
 
 
@@ -280,6 +316,49 @@ def _token(args: argparse.Namespace) -> int:
         return 2
     finally:
         services.store.close()
+    return 0
+
+
+def _sync(args: argparse.Namespace) -> int:
+    import json
+
+    from api.progress import ProgressBar
+    from broker import DomainError, scim
+
+    try:
+        with open(args.file, encoding="utf-8") as given:
+            document = json.load(given)
+    except (OSError, ValueError) as unreadable:
+        print(f"keyturn: cannot read `{args.file}` as JSON: {unreadable}", file=sys.stderr)
+        return 2
+    services = _open(args.graph)
+    bars: list[ProgressBar] = []
+    written = [0]
+
+    def start(total: int) -> None:
+        bars.append(ProgressBar(total, label="sync"))
+
+    def advance(done: int) -> None:
+        written[0] = done
+        bars[0].update(done)
+
+    try:
+        tag = datetime.now(UTC).isoformat()  # microseconds: two runs never share a tag
+        report = scim.sync_file(
+            services, document=document, run_tag=tag, progress=advance, on_total=start
+        )
+    except DomainError as refused:
+        print(f"keyturn: {refused}", file=sys.stderr)
+        return 2
+    finally:
+        services.store.close()
+    if bars:
+        bars[0].finish(written[0])
+    print(
+        f"synced {report.seen} users: {len(report.disabled)} disabled, "
+        f"{len(report.removed)} removed, {len(report.revoked)} grants revoked"
+        + (f", {len(report.failed)} revokes failed (retried next run)" if report.failed else "")
+    )
     return 0
 
 

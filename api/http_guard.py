@@ -17,7 +17,7 @@ from litestar.enums import ScopeType
 from litestar.types import ASGIApp, HTTPRequestEvent, Receive, ReceiveMessage, Scope, Send
 
 from api.auth import CSRF_HEADER, CookieCaller, session_caller, viewer_for
-from broker import Services
+from broker import MFA_ENROLMENT_REQUIRED, Services
 from graph import Node
 
 MAX_BODY_BYTES = 1024 * 1024
@@ -108,6 +108,8 @@ def _session_viewer(caller: CookieCaller) -> tuple[Node, str]:
             "`X-CSRF-Token` header: GET /auth/session gives it",
             "csrf",
         )
+    if caller.mfa_enrolment_required:
+        raise _Refused(403, MFA_ENROLMENT_REQUIRED, "mfa_enrolment_required")
     return caller.viewer, ""
 
 

@@ -8,7 +8,7 @@ This names what the API and the CLI may use; they import nothing else from the b
 """
 
 from broker.audit import AuditEvent, AuditFilter, VerifyReport, export, read_events, verify_chain
-from broker.demo import demo_is_seeded, seed_demo
+from broker.demo import DEMO_PEOPLE, demo_is_seeded, seed_demo
 from broker.errors import (
     AccessDenied,
     DomainError,
@@ -31,6 +31,20 @@ from broker.grants.extend_grant import extend_grant
 from broker.grants.grant_request import grant_request
 from broker.grants.revoke_grant import revoke_grant
 from broker.grants.revoke_grants import revoke_grants
+from broker.identities import scim
+from broker.identities.access_links import (
+    IssuedLink,
+    LinkOffer,
+    LinkRefused,
+    LinkState,
+    create_access_link,
+    disable_access_link,
+    link_offer,
+    link_state,
+    list_access_links,
+    offered_flow,
+    rotate_access_link,
+)
 from broker.identities.api_tokens import (
     DEFAULT_TOKEN_EXPIRY_DAYS,
     authenticate,
@@ -38,6 +52,15 @@ from broker.identities.api_tokens import (
     read_only_refusal,
 )
 from broker.identities.disable_user import disable_user
+from broker.identities.external_requesters import (
+    LinkViewer,
+    StartedLinkSession,
+    end_link_session,
+    link_access_details,
+    link_requests,
+    link_viewer,
+    request_through_link,
+)
 from broker.identities.first_password import set_first_password
 from broker.identities.invitations import (
     REFUSALS,
@@ -48,7 +71,23 @@ from broker.identities.invitations import (
     resend_invite,
     revoke_invite,
 )
+from broker.identities.link_codes import LinkThrottled, open_link, request_code, verify_code
 from broker.identities.manage_tokens import issue_token, list_tokens, revoke_token
+from broker.identities.mfa import (
+    MfaEnrolment,
+    begin_mfa_enrolment,
+    confirm_mfa_enrolment,
+    disable_mfa,
+)
+from broker.identities.mfa_pending import PendingSecondFactor
+from broker.identities.mfa_policy import (
+    MFA_ENROLMENT_REQUIRED,
+    MfaPolicy,
+    mfa_enrolment_required,
+    mfa_policy,
+    set_mfa_policy,
+)
+from broker.identities.mfa_sign_in import finish_mfa_sign_in
 from broker.identities.oidc import OidcConfig, PendingLogin, begin_login, finish_login
 from broker.identities.password_reset import request_password_reset, reset_password
 from broker.identities.sessions import (
@@ -80,7 +119,16 @@ from broker.identities.users import (
     user_view,
 )
 from broker.integrations import IntegrationProvisioner
+from broker.integrations._target_data import IntegrationCheck
+from broker.integrations.check_integration import check_integration
+from broker.integrations.delete_integration import delete_integration
+from broker.integrations.read_integrations import (
+    get_integration,
+    list_integrations,
+    public_settings,
+)
 from broker.integrations.save_integration import save_integration
+from broker.integrations.sync_integration import DiscoveryReport, sync_integration
 from broker.jobs.escalate_requests import escalate_requests
 from broker.jobs.expire_grants import expire_due_grants
 from broker.jobs.notify_expiring_soon import notify_expiring_soon
@@ -93,6 +141,15 @@ from broker.outbound import Outbound
 from broker.reads import graph_queries
 from broker.reads.activity_log import LogPage, activity_log, verify_activity_log
 from broker.reads.queries import active_grants, my_profile, my_requests, pending_approvals
+from broker.reads.request_view import view_request
+from broker.reads.requestables import (
+    FlowOffer,
+    Preview,
+    Requestable,
+    RequestablePage,
+    preview_request,
+    requestable,
+)
 from broker.reads.task_queries import my_tasks
 from broker.requests.approve_request import approve_request
 from broker.requests.cancel_request import cancel_request
@@ -105,31 +162,49 @@ from broker.services import Services
 
 __all__ = [
     "DEFAULT_TOKEN_EXPIRY_DAYS",
+    "DEMO_PEOPLE",
+    "MFA_ENROLMENT_REQUIRED",
     "REFUSALS",
     "AccessDenied",
     "AuditEvent",
     "AuditFilter",
     "DirectoryGroup",
     "DirectoryUser",
+    "DiscoveryReport",
     "DomainError",
     "ExpiryScheduler",
+    "FlowOffer",
     "Forbidden",
     "GrantFailed",
+    "IntegrationCheck",
     "IntegrationProvisioner",
     "InvalidInput",
     "InviteState",
+    "IssuedLink",
+    "LinkOffer",
+    "LinkRefused",
+    "LinkState",
+    "LinkThrottled",
+    "LinkViewer",
     "LogPage",
+    "MfaEnrolment",
+    "MfaPolicy",
     "NotFound",
     "NotifyConfig",
     "OidcConfig",
     "Outbound",
     "PendingLogin",
+    "PendingSecondFactor",
+    "Preview",
     "RequestState",
+    "Requestable",
+    "RequestablePage",
     "RevokeFailed",
     "Services",
     "SessionViewer",
     "SignInRefused",
     "SignInThrottled",
+    "StartedLinkSession",
     "StartedSession",
     "StateConflict",
     "SyncReport",
@@ -144,37 +219,60 @@ __all__ = [
     "approve_request",
     "authenticate",
     "begin_login",
+    "begin_mfa_enrolment",
     "cancel_request",
+    "check_integration",
     "complete_task",
+    "confirm_mfa_enrolment",
+    "create_access_link",
     "csrf_matches",
     "csrf_token_for",
     "delete_bundle",
     "delete_forbid_rule",
+    "delete_integration",
     "delete_user",
     "demo_is_seeded",
+    "disable_access_link",
+    "disable_mfa",
     "disable_user",
     "enable_user",
+    "end_link_session",
     "end_session",
     "escalate_requests",
     "expire_due_grants",
     "export",
     "extend_grant",
     "finish_login",
+    "finish_mfa_sign_in",
     "flow_reports",
+    "get_integration",
     "grant_request",
     "graph_queries",
     "invite_user",
     "issue_api_token",
     "issue_token",
+    "link_access_details",
+    "link_offer",
+    "link_requests",
+    "link_state",
+    "link_viewer",
+    "list_access_links",
+    "list_integrations",
     "list_tokens",
     "list_users",
     "load_flows_into_engine",
     "look_up_invite",
+    "mfa_enrolment_required",
+    "mfa_policy",
     "my_profile",
     "my_requests",
     "my_tasks",
     "notify_expiring_soon",
+    "offered_flow",
+    "open_link",
     "pending_approvals",
+    "preview_request",
+    "public_settings",
     "read_events",
     "read_only_refusal",
     "recover_grants",
@@ -182,31 +280,40 @@ __all__ = [
     "request_access",
     "request_again",
     "request_bundle",
+    "request_code",
     "request_password_reset",
+    "request_through_link",
+    "requestable",
     "resend_invite",
     "reset_password",
     "revoke_grant",
     "revoke_grants",
     "revoke_invite",
     "revoke_token",
+    "rotate_access_link",
     "save_access_flow",
     "save_bundle",
     "save_forbid_rule",
     "save_integration",
+    "scim",
     "secrets",
     "seed_demo",
     "session_limits",
     "session_viewer",
     "set_first_password",
+    "set_mfa_policy",
     "set_user_role",
     "sign_in",
     "sign_in_with_sso",
     "start_scheduled",
     "start_session",
     "sync_identities",
+    "sync_integration",
     "time_out_requests",
     "update_user",
     "user_view",
     "verify_activity_log",
     "verify_chain",
+    "verify_code",
+    "view_request",
 ]

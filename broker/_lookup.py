@@ -19,10 +19,11 @@ def load_user(store: GraphStore, key: str) -> Node:
     return _enabled(key, store.get_node("User", key))
 
 
-def load_identity(store: GraphStore, key: str) -> IdentityContext:
-    """User `key` with their groups and manager, in one read; refused as `load_user` does."""
+def load_identity(store: GraphStore, key: str, *, kind: str = "User") -> IdentityContext:
+    """User `key` (or the ExternalUser, by `kind`) with their groups and manager, in one
+    read; refused as `load_user` does."""
     try:
-        found = store.identity_context(NodeRef("User", key))
+        found = store.identity_context(NodeRef(kind, key))
     except UnknownNode as missing:
         raise _no_user(key) from missing
     _enabled(key, found.node)

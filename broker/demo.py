@@ -18,6 +18,7 @@ _PEOPLE = (
     (DEMO_GRANTEE, "Linus Engineer", "grantee"),
     (DEMO_AUDITOR, "Margaret Auditor", "auditor"),
 )
+DEMO_PEOPLE = tuple(email for email, _, _ in _PEOPLE)
 _GROUPS = ("engineering", "backend", "sre")
 _MEMBERSHIPS = (
     (NodeRef("Group", "backend"), "engineering"),

@@ -71,10 +71,40 @@ NODE_KINDS: Mapping[str, NodeKind] = MappingProxyType(
                 password_hash=str,  # argon2id (broker.identities.passwords)
                 last_sign_in_at=float,
                 created_at=float,
+                # TOTP second factor (broker.identities.mfa): the secret sealed, never hashed
+                # (it must be verified); enrolled once a first code confirmed it
+                mfa_secret=str,
+                mfa_enrolled_at=float,
+                mfa_last_step=int,  # the last time step a code was accepted for: no replays
+                # SCIM (broker.identities.scim): the attributes the client keeps, as JSON,
+                # and the userName lower-cased (unique; looked up by IdPs before a create)
+                scim=str,
+                user_name=str,
+                updated_at=float,
                 **SYNC,
             ),
-            _node("Group", ("name",), name=str, source=str, **SYNC),
-            _node("ExternalUser", ("email",), email=str, verified_at=float),
+            _node(
+                "Group",
+                ("name",),
+                name=str,
+                source=str,
+                scim=str,  # SCIM (broker.identities.scim): displayName, externalId, members
+                created_at=float,
+                updated_at=float,
+                **SYNC,
+            ),
+            # Someone who asked through an access link (broker.identities.external_requesters),
+            # keyed by their email; never a User, whatever the address.
+            _node(
+                "ExternalUser",
+                ("email",),
+                email=str,
+                name=str,
+                link=str,  # the AccessLink they last proved their email through
+                verified_at=float,
+                created_at=float,
+                disabled=bool,  # checked by the grant path as for users
+            ),
             _node(
                 "Integration",
                 ("name", "type"),
@@ -82,6 +112,10 @@ NODE_KINDS: Mapping[str, NodeKind] = MappingProxyType(
                 type=str,  # postgresql, manual, webhook, ...
                 tags=list,
                 config=str,  # sealed JSON (broker.grants.secrets): URLs, fulfillers, credentials
+                # discovery (broker.integrations.sync_integration): its last run and outcome
+                last_sync_at=float,
+                sync_status=str,  # ok | failed
+                sync_error=str,  # the target's message, secrets blanked; "" when ok
                 **SYNC,
             ),
             _node("Resource", ("name",), name=str, type=str, tags=list, **SYNC),
@@ -158,6 +192,7 @@ NODE_KINDS: Mapping[str, NodeKind] = MappingProxyType(
                 revoke_error=str,
                 revoke_flagged=bool,
                 expiry_warned_for=float,  # the expires_at the grantee was warned about
+                access_link=str,  # the AccessLink an external requester asked through
             ),
             _node(
                 "Grant",
@@ -183,7 +218,45 @@ NODE_KINDS: Mapping[str, NodeKind] = MappingProxyType(
                 expires_at=float,
                 last_used_at=float,
             ),
-            _node("AccessLink", ("flow", "token_hash"), flow=str, token_hash=str, expires_at=float),
+            # An access link for external requesters (broker.identities.access_links); its
+            # token is kept only as `token_hash` (SHA-256), replaced when the link is rotated.
+            _node(
+                "AccessLink",
+                ("flow", "token_hash"),
+                flow=str,
+                token_hash=str,
+                expires_at=float,
+                max_uses=int,  # requests the link may carry; absent: no limit
+                uses=int,
+                allowed_domains=list,  # email domains that may use it; empty: any
+                disabled=bool,
+                created_at=float,
+                created_by=str,
+                rotated_at=float,
+            ),
+            # A one-time code mailed to prove an email on a link (broker.identities.link_codes),
+            # keyed by the SHA-256 of the link and the email; the code itself only hashed.
+            _node(
+                "LinkCode",
+                ("link", "code_hash", "expires_at"),
+                link=str,
+                code_hash=str,
+                expires_at=float,
+                tries=int,
+                name=str,  # the name the requester gave, kept for their ExternalUser
+                created_at=float,
+            ),
+            # An external requester's session, bound to one link and one email, keyed by the
+            # SHA-256 of its id (the cookie value).
+            _node(
+                "LinkSession",
+                ("link", "external", "created_at", "expires_at"),
+                link=str,
+                external=str,
+                created_at=float,
+                expires_at=float,
+                client=str,
+            ),
             # An invitation (broker.identities.invitations), keyed by the SHA-256 of its token.
             _node(
                 "Invite",
@@ -215,6 +288,24 @@ NODE_KINDS: Mapping[str, NodeKind] = MappingProxyType(
                 expires_at=float,
                 used_at=float,  # absent until used; single use
             ),
+            # A single-use MFA recovery code (broker.identities.mfa), keyed by the SHA-256 of
+            # its user and the code.
+            _node(
+                "MfaRecoveryCode", ("user", "created_at"), user=str, created_at=float, used_at=float
+            ),
+            # A sign-in waiting for its second factor (broker.identities.mfa_sign_in), keyed by
+            # the SHA-256 of its token; single use, for five minutes.
+            _node(
+                "MfaChallenge",
+                ("user", "created_at", "expires_at"),
+                user=str,
+                created_at=float,
+                expires_at=float,
+                used_at=float,
+                client=str,
+            ),
+            # Install-wide settings admins change (one node, key "keyturn").
+            _node("Settings", (), mfa_required_for_admins=bool, updated_at=float, updated_by=str),
             # Failed sign-ins counted per account or client address (broker.identities.sign_in).
             _node(
                 "SignInThrottle",

@@ -13,7 +13,7 @@ is refused rather than taken to mean "everything".
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 
 from graph.errors import GraphError
@@ -44,11 +44,16 @@ class SyncRun:
         self.run_tag = run_tag
         self._batch = batch_size
 
-    def upsert(self, ops: Sequence[UpsertNode | UpsertEdge]) -> int:
-        """Write `ops` stamped with this run, `batch_size` ops per atomic write."""
+    def upsert(
+        self,
+        ops: Sequence[UpsertNode | UpsertEdge],
+        progress: Callable[[int], None] | None = None,
+    ) -> int:
+        """Write `ops` stamped with this run, `batch_size` ops per atomic write; `progress`
+        hears the running count of ops written."""
         stamped = [self._stamp(op) for op in ops]
         batches = (stamped[i : i + self._batch] for i in range(0, len(stamped), self._batch))
-        return self._store.import_batches(batches)
+        return self._store.import_batches(batches, progress)
 
     def cleanup(self, kinds: Sequence[str], scope: Mapping[str, str] | None) -> int:
         """Delete each of `kinds` that this run's source stamped but this run did not;
@@ -100,8 +105,14 @@ class SyncRun:
             )
 
     def _stamp(self, op: UpsertNode | UpsertEdge) -> UpsertNode | UpsertEdge:
-        _check_kind(op.kind)
-        return replace(op, props={**op.props, "sync_source": self.source, "sync_tag": self.run_tag})
+        return stamped(op, self.source, self.run_tag)
+
+
+def stamped(op: UpsertNode | UpsertEdge, source: str, run_tag: str) -> UpsertNode | UpsertEdge:
+    """`op` stamped as a run of `source` writes it, for a writer (a SCIM push) that commits
+    each change with its own audit event rather than through `SyncRun.upsert`."""
+    _check_kind(op.kind)
+    return replace(op, props={**op.props, "sync_source": source, "sync_tag": run_tag})
 
 
 def _check_kind(kind: str) -> None:

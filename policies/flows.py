@@ -56,6 +56,7 @@ class AccessFlow:
     approver_manager: bool = False  # the requester's manager (REPORTS_TO)
     approval_mode: str = "any"  # any: one approval suffices; all: every named approver
     approver_reason_required: bool = False
+    approver_mfa: bool = False  # each approval carries a fresh TOTP code of the approver's
     # Ordered steps, each completed before the next; empty: the fields above are one step.
     approval_steps: tuple[ApprovalStep, ...] = ()
     escalation_minutes: int = 0  # 0: never; else hand the request to the escalation tier

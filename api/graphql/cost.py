@@ -44,6 +44,8 @@ BROKER_CALL_COST = 10
 _NESTED_LIST_SIZES = {
     ("ActivityPage", "events"): 1,
     ("UserPage", "users"): 1,
+    ("RequestablePage", "items"): 1,
+    ("Requestable", "flows"): 10,
     ("AccessFlow", "approvalSteps"): 10,
     ("AccessPath", "nodes"): 12,
     ("Access", "parents"): 10,

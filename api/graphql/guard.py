@@ -13,7 +13,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from contextlib import nullcontext
 from typing import Any
@@ -35,6 +34,7 @@ from api.graphql.calls import tracking
 from api.graphql.context import KeyturnContext
 from api.graphql.cost import over_budget
 from api.graphql.errors import screened
+from api.graphql.fast_json import size_of
 from api.graphql.rate_limit import limiter_for
 from broker import read_only_refusal
 
@@ -101,7 +101,7 @@ class Guard(SchemaExtension):
         # A change already made must reach its caller, so only queries are cut.
         if self.execution_context.operation_type is not OperationType.QUERY:
             return
-        size = len(json.dumps(result.data, separators=(",", ":"), default=str))
+        size = size_of(result.data)
         if size > MAX_RESPONSE_BYTES:
             result.data = None
             result.errors = [

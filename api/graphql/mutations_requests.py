@@ -59,9 +59,16 @@ class RequestMutations:
         return AccessRequest.of(node)
 
     # approve/reject: the broker asks Cedar's `approve`/`reject` with the flow's approvers.
-    @strawberry.mutation(description="Approve a pending request you are an approver of.")
+    @strawberry.mutation(
+        description="Approve a pending request you are an approver of; a flow with "
+        "`approverMfa` needs `mfaCode`, a fresh code from your authenticator app."
+    )
     async def approve_request(
-        self, info: Info[Any, Any], id: strawberry.ID, reason: str = ""
+        self,
+        info: Info[Any, Any],
+        id: strawberry.ID,
+        reason: str = "",
+        mfa_code: str | None = None,
     ) -> AccessRequest:
         node = await run_use_case(
             broker.approve_request,
@@ -69,6 +76,7 @@ class RequestMutations:
             approver=viewer_of(info).key,
             request=str(id),
             reason=reason,
+            mfa_code=mfa_code,
         )
         return AccessRequest.of(node)
 

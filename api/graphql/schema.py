@@ -13,12 +13,16 @@ from graphql import GraphQLError
 from strawberry.extensions import MaxTokensLimiter
 from strawberry.types import ExecutionContext
 
+from api.graphql.document_cache import DocumentCache
 from api.graphql.guard import Guard
 from api.graphql.limits import MAX_QUERY_DEPTH, shape_limits
 from api.graphql.mutations_admin import AdminMutations
 from api.graphql.mutations_bundles import BundleMutations
 from api.graphql.mutations_flows import FlowMutations
 from api.graphql.mutations_grants import GrantMutations
+from api.graphql.mutations_integrations import IntegrationMutations
+from api.graphql.mutations_links import LinkMutations
+from api.graphql.mutations_mfa import MfaMutations
 from api.graphql.mutations_requests import RequestMutations
 from api.graphql.mutations_tokens import TokenMutations
 from api.graphql.mutations_users import UserMutations
@@ -26,6 +30,10 @@ from api.graphql.queries_audit import AuditQueries
 from api.graphql.queries_flows import FlowQueries
 from api.graphql.queries_grants import GrantQueries
 from api.graphql.queries_graph import GraphQueries
+from api.graphql.queries_integrations import IntegrationQueries
+from api.graphql.queries_links import LinkQueries
+from api.graphql.queries_mfa import MfaQueries
+from api.graphql.queries_portal import PortalQueries
 from api.graphql.queries_requests import RequestQueries
 from api.graphql.queries_tokens import TokenQueries
 from api.graphql.queries_users import UserQueries
@@ -38,12 +46,16 @@ __all__ = ["MAX_QUERY_DEPTH", "MAX_QUERY_TOKENS", "schema", "sdl"]
 @strawberry.type
 class Query(
     RequestQueries,
+    PortalQueries,
     GrantQueries,
     AuditQueries,
     GraphQueries,
     FlowQueries,
     TokenQueries,
     UserQueries,
+    MfaQueries,
+    IntegrationQueries,
+    LinkQueries,
 ):
     pass
 
@@ -57,6 +69,9 @@ class Mutation(
     AdminMutations,
     TokenMutations,
     UserMutations,
+    MfaMutations,
+    IntegrationMutations,
+    LinkMutations,
 ):
     pass
 
@@ -76,7 +91,8 @@ def _tokens() -> Any:
 schema = _Schema(
     query=Query,
     mutation=Mutation,
-    extensions=[Guard, shape_limits, _tokens],
+    # DocumentCache last: it needs the parse options and rules the others set
+    extensions=[Guard, shape_limits, _tokens, DocumentCache],
 )
 
 

@@ -6,7 +6,9 @@ from datetime import UTC, datetime
 from typing import Any
 
 import strawberry
+from strawberry.types import Info
 
+from api.graphql.context import context_of
 from graph import Node
 
 
@@ -57,6 +59,9 @@ class AccessRequest:
     bundle: str | None
     batch: str | None
     previous: str | None
+    access_link: str | None = strawberry.field(
+        description="The access link an external requester asked through; null otherwise."
+    )
 
     @classmethod
     def of(cls, node: Node) -> AccessRequest:
@@ -85,7 +90,18 @@ class AccessRequest:
             bundle=p.get("bundle"),
             batch=p.get("batch"),
             previous=p.get("previous"),
+            access_link=p.get("access_link"),
         )
+
+    @strawberry.field(
+        description="Whether approving needs `mfaCode`, a fresh authenticator code: the "
+        "request's flow has `approverMfa`."
+    )
+    def approver_mfa(self, info: Info[Any, Any]) -> bool:
+        # The engine holds every flow in force (approveRequest reads the same flows); a
+        # deleted flow lets nobody decide, so no code is asked for.
+        flow = context_of(info).services.engine.flows.get(self.flow)
+        return bool(flow and flow.approver_mfa)
 
 
 @strawberry.input

@@ -8,6 +8,7 @@ import strawberry
 from strawberry.scalars import JSON
 
 from api.graphql.types import time_of
+from broker import public_settings
 from graph import Node
 
 
@@ -53,6 +54,13 @@ class Integration:
     name: str
     type: str
     tags: list[str]
+    settings: JSON = strawberry.field(
+        description="the settings that are no secret (postgresql: host, port, admin login, "
+        "role mapping, where the admin password comes from); never a password"
+    )
+    last_sync_at: datetime | None = strawberry.field(description="the last discovery")
+    sync_status: str | None = strawberry.field(description="`ok` or `failed`; none: never")
+    sync_error: str | None = strawberry.field(description="why the last discovery failed")
 
     @classmethod
     def of(cls, node: Node) -> Integration:
@@ -62,6 +70,10 @@ class Integration:
             name=str(p.get("name", "")),
             type=str(p.get("type", "")),
             tags=list(p.get("tags") or []),
+            settings=JSON(public_settings(node)),
+            last_sync_at=time_of(p.get("last_sync_at")),
+            sync_status=p.get("sync_status"),
+            sync_error=p.get("sync_error") or None,
         )
 
 

@@ -63,6 +63,7 @@ class AccessFlow:
     approver_manager: bool
     approval_mode: str
     approver_reason_required: bool
+    approver_mfa: bool
     approval_steps: list[ApprovalStep]
     escalation_minutes: int
     escalation_users: list[str]
@@ -129,6 +130,7 @@ class AccessFlowInput:
     approver_manager: bool | None = None
     approval_mode: str | None = None
     approver_reason_required: bool | None = None
+    approver_mfa: bool | None = None
     approval_steps: list[ApprovalStepInput] | None = None
     escalation_minutes: int | None = None
     escalation_users: list[str] | None = None

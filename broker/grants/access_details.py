@@ -11,9 +11,12 @@ from broker.errors import Forbidden, StateConflict
 from broker.grants.secrets import unseal
 from broker.requests.states import RequestState
 from broker.services import Services
+from graph import NodeRef
 
 
-def access_details(services: Services, *, viewer: str, request: str) -> dict[str, str]:
+def access_details(
+    services: Services, *, viewer: str, request: str, viewer_kind: str = "User"
+) -> dict[str, str]:
     """The unsealed access details of granted `request`, for its beneficiary only.
 
     Raises Forbidden for anyone else (admins included: the details are the grantee's
@@ -21,10 +24,12 @@ def access_details(services: Services, *, viewer: str, request: str) -> dict[str
     """
     store = services.store
     check_text("request id", request, most=KEY)
-    load_user(store, viewer)
+    if viewer_kind == "User":
+        load_user(store, viewer)
     node = store.get_node("AccessRequest", request)
+    holder = NodeRef(viewer_kind, viewer)
     # A missing request gets the same answer as someone else's: no existence oracle.
-    if node is None or beneficiary_of(store, node).key != viewer:
+    if node is None or beneficiary_of(store, node) != holder:
         raise Forbidden(f"only the person holding request `{request}`'s access sees its details")
     state = str(node.props.get("state", ""))
     expired = float(node.props.get("expires_at") or 0) <= services.clock()

@@ -4,6 +4,7 @@ access (the policies decide again)."""
 
 from __future__ import annotations
 
+import logging
 import math
 
 from broker import audit
@@ -31,6 +32,8 @@ from graph import (
 )
 from policies.engine import Decision
 from policies.flows import AccessFlow
+
+_log = logging.getLogger(__name__)
 
 
 def extend_grant(services: Services, *, actor: str, request: str, minutes: int) -> Node:
@@ -93,8 +96,22 @@ def extend_grant(services: Services, *, actor: str, request: str, minutes: int) 
             "before extending"
         ) from lost
     extended = Node(node.kind, request, {**node.props, **changed})
+    _extend_on_target(services, extended)
     announce(services, NoticeKind.EXTENDED, extended, actor=actor, expires_at=iso_time(later))
     return extended
+
+
+def _extend_on_target(services: Services, extended: Node) -> None:
+    """Tell a provisioner that keeps its own expiry (a PostgreSQL login's VALID UNTIL) the
+    new one. The extension is recorded already: a target that refuses is logged, and the
+    login then stops taking new sign-ins at the old expiry, never later than the grant."""
+    extend = getattr(services.provisioner, "extend", None)
+    if not callable(extend):
+        return
+    try:
+        extend(extended)
+    except Exception as failed:
+        _log.warning("could not extend request %s on its target: %s", extended.key, failed)
 
 
 def _decide_again(

@@ -16,14 +16,16 @@ from datetime import UTC, datetime
 
 from broker import audit
 from broker._lookup import load_user
-from broker.errors import InvalidInput, Unauthenticated
+from broker.errors import Forbidden, InvalidInput, Unauthenticated
 from broker.services import Services
 from graph import ConflictError, Node, NodeRef, SetProps, UpsertEdge, UpsertNode
 
 TOKEN_PREFIX = "kt_"  # noqa: S105 - a marker, not a secret
 FULL_SCOPE = "full"
 READ_SCOPE = "read"
-SCOPES = (FULL_SCOPE, READ_SCOPE)
+# A SCIM client's token: reaches /scim/v2 and nothing else; no other token reaches /scim/v2.
+SCIM_SCOPE = "scim"
+SCOPES = (FULL_SCOPE, READ_SCOPE, SCIM_SCOPE)
 DEFAULT_TOKEN_EXPIRY_DAYS = 90
 MAX_TOKEN_EXPIRY_DAYS = 365
 # `last_used_at` is a hint for people tidying their tokens, not an audit trail: a write
@@ -39,6 +41,8 @@ class TokenUser(Node):
 
     token_name: str = ""
     scope: str = FULL_SCOPE
+    token_key: str = ""
+    expires_at: float | None = None  # when the token stops working (api's token cache)
 
 
 def hash_token(token: str) -> str:
@@ -53,7 +57,7 @@ def token_key(token: str) -> str:
 def check_token_terms(scope: str, expires_in_days: int) -> None:
     """Raise InvalidInput unless `scope` is known and the expiry is 1-365 days."""
     if scope not in SCOPES:
-        raise InvalidInput(f"token scope `{scope}` is unknown: use `full` or `read`")
+        raise InvalidInput(f"token scope `{scope}` is unknown: use `full`, `read` or `scim`")
     if (
         isinstance(expires_in_days, bool)
         or not isinstance(expires_in_days, int)
@@ -114,10 +118,14 @@ def issue_api_token(
     return token
 
 
-def authenticate(services: Services, token: str) -> TokenUser:
+def authenticate(services: Services, token: str, *, scim: bool = False) -> TokenUser:
     """The user a bearer token belongs to, with its scope; Unauthenticated for a malformed,
     unknown, revoked or expired token and for an owner who is gone or disabled. Records the
-    use (`last_used_at`) at most once a minute."""
+    use (`last_used_at`) at most once a minute.
+
+    Scope `scim` is the one rule of who reaches what: with `scim` (the /scim/v2 endpoints)
+    only a `scim` token of an admin passes (Forbidden otherwise); without it a `scim` token
+    is refused (Unauthenticated), so it reaches nothing else."""
     if not token.startswith(TOKEN_PREFIX):
         raise Unauthenticated("the API token is malformed: expected `kt_...`")
     digest = hash_token(token)
@@ -133,10 +141,36 @@ def authenticate(services: Services, token: str) -> TokenUser:
         user = load_user(services.store, str(stored.props["owner"]))
     except Exception as gone:
         raise Unauthenticated("the API token's owner no longer exists or is disabled") from gone
-    _record_use(services, stored, now)
     scope = str(stored.props.get("scope") or FULL_SCOPE)
     name = str(stored.props.get("name", ""))
-    return TokenUser(user.kind, user.key, user.props, token_name=name, scope=scope)
+    _check_reach(scope, name, user, scim=scim)
+    _record_use(services, stored, now)
+    return TokenUser(
+        user.kind,
+        user.key,
+        user.props,
+        token_name=name,
+        scope=scope,
+        token_key=stored.key,
+        expires_at=_expiry(stored),
+    )
+
+
+def _check_reach(scope: str, name: str, owner: Node, *, scim: bool) -> None:
+    if scim and scope != SCIM_SCOPE:
+        raise Forbidden(
+            f"API token `{name}` has scope `{scope}`: /scim/v2 takes only a token of scope "
+            "`scim`; have an admin issue one"
+        )
+    if scim and owner.props.get("role") != "admin":
+        raise Forbidden(
+            f"API token `{name}` belongs to a non-admin: a SCIM token must be an admin's"
+        )
+    if not scim and scope == SCIM_SCOPE:
+        raise Unauthenticated(
+            f"API token `{name}` has scope `scim`: it reaches only /scim/v2; use a token of "
+            "scope `full` or `read` here"
+        )
 
 
 def read_only_refusal(viewer: Node) -> str | None:
@@ -153,11 +187,16 @@ def read_only_refusal(viewer: Node) -> str | None:
     )
 
 
-def _refuse_expired(stored: Node, now: float) -> None:
+def _expiry(stored: Node) -> float | None:
     expires_at = stored.props.get("expires_at")
-    if expires_at is None or now < float(expires_at):
+    return None if expires_at is None else float(expires_at)
+
+
+def _refuse_expired(stored: Node, now: float) -> None:
+    expires_at = _expiry(stored)
+    if expires_at is None or now < expires_at:
         return
-    day = datetime.fromtimestamp(float(expires_at), tz=UTC).strftime("%Y-%m-%d %H:%M UTC")
+    day = datetime.fromtimestamp(expires_at, tz=UTC).strftime("%Y-%m-%d %H:%M UTC")
     name = stored.props.get("name", "")
     raise Unauthenticated(f"API token `{name}` expired on {day}: issue a new one")
 

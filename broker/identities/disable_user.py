@@ -22,6 +22,12 @@ def disable_user(services: Services, *, actor: str, user: str, reason: str = "")
     Raises StateConflict when the user is disabled already or is the last admin,
     RevokeFailed (after disabling and cancelling) when an integration refused some revokes."""
     require_allowed(services, actor, "manageUsers", Target.user(user))
+    return disable_unguarded(services, actor=actor, user=user, reason=reason)
+
+
+def disable_unguarded(services: Services, *, actor: str, user: str, reason: str = "") -> list[str]:
+    """`disable_user` without the API policy, for callers authorized otherwise (a SCIM
+    client's token): the same disable, sign-out and cascade, in the same order."""
     check_text("user", user, most=_text.EMAIL)
     check_text("reason", reason, most=_text.REASON, multiline=True)
     store = services.store

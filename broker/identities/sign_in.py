@@ -14,6 +14,8 @@ from dataclasses import dataclass
 
 from broker import _text, audit
 from broker.errors import DomainError, Forbidden, Unauthenticated
+from broker.identities.mfa_codes import mfa_enrolled
+from broker.identities.mfa_pending import PendingSecondFactor, begin_second_factor
 from broker.identities.passwords import hash_password, needs_rehash, password_matches
 from broker.identities.sessions import StartedSession, may_sign_in, start_session
 from broker.services import Services
@@ -46,25 +48,28 @@ class SignInThrottled(DomainError):
         self.retry_after = retry_after
 
 
-def sign_in(services: Services, *, email: str, password: str, client: str) -> StartedSession:
+def sign_in(
+    services: Services, *, email: str, password: str, client: str
+) -> StartedSession | PendingSecondFactor:
     """A new session for the person whose `email` and `password` these are, signing in
-    from `client` (their address). Raises SignInThrottled when the account or address has
-    failed too often lately, SignInRefused for a wrong email or password, Forbidden for an
-    account that is disabled or not set up yet (told only to someone who knows its password)."""
+    from `client` (their address); for an account with MFA, a pending sign-in that a code
+    completes (broker.identities.mfa_sign_in) instead. Raises SignInThrottled when the
+    account or address has failed too often lately, SignInRefused for a wrong email or
+    password, Forbidden for an account that is disabled or not set up yet (told only to
+    someone who knows its password)."""
     email = email.strip()
     _text.check_text("email", email, most=_text.EMAIL)
     client = client[: _text.KEY]
     store = services.store
     keys = [(_account_key(email), ACCOUNT_RULE), (_address_key(client), ADDRESS_RULE)]
     now = services.clock()
-    for key, rule in keys:
-        wait = _throttled_for(store, key, rule, now)
-        if wait is not None:
-            raise SignInThrottled(
-                f"too many failed sign-ins for this account or from this address: try again "
-                f"in {max(1, round(wait / 60))} minutes, or reset the password",
-                retry_after=wait,
-            )
+    wait = throttle_wait(store, keys, now)
+    if wait is not None:
+        raise SignInThrottled(
+            f"too many failed sign-ins for this account or from this address: try again "
+            f"in {max(1, round(wait / 60))} minutes, or reset the password",
+            retry_after=wait,
+        )
     user = _find_user(store, email)
     stored = user.props.get("password_hash") if user is not None else None
     if not password_matches(str(stored) if stored else None, password) or user is None:
@@ -79,13 +84,16 @@ def sign_in(services: Services, *, email: str, password: str, client: str) -> St
             f"the account `{user.key}` is disabled or its invitation is not accepted yet: "
             "ask an admin"
         )
-    _forgive(store, keys[0][0])  # the owner got in: their account's count starts over
+    forgive(store, keys[0][0])  # the owner got in: their account's count starts over
     if needs_rehash(str(stored)):
         store.write([SetProps("User", user.key, {"password_hash": hash_password(password)})])
+    if mfa_enrolled(user):  # the password is half of it: a code finishes the sign-in
+        return begin_second_factor(services, user=user.key, client=client)
     return start_session(services, user=user.key, method="password", client=client)
 
 
-def _forgive(store: GraphStore, key: str) -> None:
+def forgive(store: GraphStore, key: str) -> None:
+    """Forget the failures counted against `key` (its owner proved who they are)."""
     if store.get_node("SignInThrottle", key) is not None:
         store.write([DeleteNode("SignInThrottle", key)])
 
@@ -104,6 +112,15 @@ def _account_key(email: str) -> str:
 
 def _address_key(client: str) -> str:
     return "address:" + hashlib.sha256(client.encode()).hexdigest()
+
+
+def throttle_wait(
+    store: GraphStore, keys: list[tuple[str, ThrottleRule]], now: float
+) -> float | None:
+    """Seconds until every one of `keys` may try again (the throttle other guessable
+    secrets, such as MFA codes, share), or None when all may now."""
+    waits = [w for key, rule in keys if (w := _throttled_for(store, key, rule, now)) is not None]
+    return max(waits) if waits else None
 
 
 def _throttled_for(store: GraphStore, key: str, rule: ThrottleRule, now: float) -> float | None:
@@ -128,7 +145,7 @@ def _fail(
     password)."""
     now = services.clock()
     for key, rule in keys:
-        _count_failure(services.store, key, rule, now)
+        count_failure(services.store, key, rule, now)
     entry = audit.Entry(
         kind="user.sign_in_failed",
         at=now,
@@ -139,7 +156,8 @@ def _fail(
     audit.append(services.store, entry)
 
 
-def _count_failure(store: GraphStore, key: str, rule: ThrottleRule, now: float) -> None:
+def count_failure(store: GraphStore, key: str, rule: ThrottleRule, now: float) -> None:
+    """Count one failure against `key`, in a window of `rule`'s length."""
     # A compare-and-set on the count: failures at the same moment are each counted.
     for _ in range(5):
         node = store.get_node("SignInThrottle", key)

@@ -10,7 +10,7 @@ offboarded and deleted, and its stale groups and edges are cleaned up.
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -64,6 +64,7 @@ def sync_identities(
     managers: Mapping[str, str] | None = None,
     allow_empty: bool = False,
     batch_size: int = DEFAULT_BATCH,
+    progress: Callable[[int], None] | None = None,
 ) -> SyncReport:
     """Write what `source` has now and offboard whoever it removed or disabled.
 
@@ -75,6 +76,7 @@ def sync_identities(
     Raises InvalidInput, before writing anything, for malformed input, and for a run that
     names no user unless `allow_empty` (an empty answer would offboard everyone).
     A system job: the directory acts, not a person, so no API policy is asked.
+    `progress` hears the running count of the users, groups and edges written.
     """
     managers = managers or {}
     _check(source, run_tag, users, groups, memberships, managers, allow_empty)
@@ -86,7 +88,7 @@ def sync_identities(
     disabled = _disable(services, users, known, actor=actor, source=source)
     run = SyncRun(store, source, run_tag, batch_size=batch_size)
     now = services.clock()
-    run.upsert(_ops(source, users, groups, memberships, managers, known, now))
+    run.upsert(_ops(source, users, groups, memberships, managers, known, now), progress)
     reason = f"disabled in `{source}`"
     off = offboard(services, [u.email for u in users if u.disabled], actor=actor, reason=reason)
     removed, kept, gone = _remove_unseen(services, run, actor=actor, batch=batch_size)

@@ -9,6 +9,10 @@ from typing import Any
 
 from broker.errors import InvalidInput
 from broker.grants.secrets import unseal
+from broker.integrations._mariadb_config import MARIADB, check_mariadb
+from broker.integrations._postgresql_config import POSTGRESQL, check_postgresql
+from broker.integrations._redis_config import REDIS, check_redis
+from broker.integrations._settings import PASSWORD_SOURCES
 from broker.outbound import PUBLIC_ONLY, Outbound
 from graph import GraphStore, Node
 
@@ -37,7 +41,26 @@ def check_config(
         return _manual(store, key, config)
     if type_ == WEBHOOK:
         return _webhook(key, config, outbound)
+    if type_ == POSTGRESQL:
+        return check_postgresql(key, config)
+    if type_ == MARIADB:
+        return check_mariadb(key, config)
+    if type_ == REDIS:
+        return check_redis(key, config)
     return dict(config)
+
+
+def keep_secrets(type_: str, given: Mapping[str, Any], stored: Mapping[str, Any]) -> dict[str, Any]:
+    """`given` with the stored secret filled in where it was left out, so an admin changes
+    a setting without sending the secret again (it is never sent back to be re-sent)."""
+    kept = dict(given)
+    if type_ == WEBHOOK and not kept.get("secret"):
+        kept["secret"] = stored.get("secret", "")
+    elif type_ in (POSTGRESQL, MARIADB, REDIS) and not any(kept.get(f) for f in PASSWORD_SOURCES):
+        for field in PASSWORD_SOURCES:
+            if stored.get(field):
+                kept[field] = stored[field]
+    return kept
 
 
 def read_config(node: Node) -> dict[str, Any]:

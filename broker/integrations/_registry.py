@@ -9,6 +9,7 @@ from typing import Any
 from broker._backoff import RetryPolicy
 from broker._lookup import target_of
 from broker.integrations._config import MANUAL, WEBHOOK, read_config
+from broker.integrations._kinds import kind_of
 from broker.integrations._manual import ManualIntegration
 from broker.integrations._webhook import WEBHOOK_RETRY, IntegrationFailed, WebhookIntegration
 from broker.notify import Notice
@@ -17,9 +18,17 @@ from broker.services import Clock, GraphOnlyProvisioner, Provisioner, Services
 from graph import GraphStore, Node, UnknownNode
 
 
+def drives(integration: Node) -> bool:
+    """Whether Keyturn reaches a real system for `integration`: a manual or webhook one, or
+    a database one saved with its settings. Any other is recorded in the graph only (as
+    the demo's settings-less `postgresql` integrations are)."""
+    return integration.props.get("type") in (MANUAL, WEBHOOK) or kind_of(integration) is not None
+
+
 class IntegrationProvisioner:
-    """The Services provisioner once integrations are configured: `manual` and `webhook`
-    integrations get their own; every other type (e.g. `postgresql`) the graph-only one.
+    """The Services provisioner once integrations are configured: `manual`, `webhook` and
+    database integrations (broker.integrations._kinds) get their own; every other type the
+    graph-only one.
 
     The integration is read at each call, so a saved change applies at once, in every
     process sharing the graph.
@@ -63,6 +72,13 @@ class IntegrationProvisioner:
     def revoke(self, request: Node) -> None:
         self.for_request(request).revoke(request)
 
+    def extend(self, request: Node) -> None:
+        """Move the expiry the target keeps itself (a PostgreSQL login's VALID UNTIL) to
+        `request`'s new `expires_at`; nothing for a provisioner that keeps none."""
+        extend = getattr(self.for_request(request), "extend", None)
+        if callable(extend):
+            extend(request)
+
     def graph_only(self, request: Node) -> bool:
         """Whether `request`'s integration touches nothing outside the graph."""
         try:
@@ -84,6 +100,9 @@ class IntegrationProvisioner:
                 clock=self._clock,
                 publish=self._publish,
             )
+        target = kind_of(integration)
+        if target is not None:
+            return target.provisioner(integration.key, config, self._clock, self._retry)
         return WebhookIntegration(
             integration=integration.key,
             url=str(config.get("url", "")),
@@ -94,7 +113,8 @@ class IntegrationProvisioner:
         )
 
     def integration_of(self, request: Node) -> Node | None:
-        """The manual or webhook Integration `request` goes through; None for any other.
+        """The Integration `request` goes through when Keyturn drives it (`drives`); None
+        for any other.
 
         A request records its integration when made, so a grant or revoke reads no
         ancestors; for an older request whose target is gone, raise IntegrationFailed: its
@@ -112,6 +132,6 @@ class IntegrationProvisioner:
                     "its integration is unknown: revoke the access by hand, then mark it done"
                 ) from None
         node = self._store.get_node("Integration", key) if key else None
-        if node is None or node.props.get("type") not in (MANUAL, WEBHOOK):
+        if node is None or not drives(node):
             return None
         return node

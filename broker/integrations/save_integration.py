@@ -11,7 +11,8 @@ from broker._lookup import require_allowed
 from broker._text import check_definition, check_text, check_texts
 from broker.errors import InvalidInput
 from broker.grants.secrets import seal
-from broker.integrations import WEBHOOK, check_config, read_config
+from broker.integrations import check_config, read_config
+from broker.integrations._config import keep_secrets
 from broker.services import Services
 from graph import Node, UpsertNode
 from policies.api_authz import Target
@@ -30,7 +31,9 @@ def save_integration(
     """Create or replace integration `key`, as an admin.
 
     `config` depends on `type`: `manual` needs `fulfillers` (user keys), `webhook` a `url`
-    and a signing `secret` (left out when changing a webhook's URL: the stored one is kept).
+    and a signing `secret`, `postgresql` a host, an admin login and a role per permission
+    (see broker.integrations._postgresql_config). A secret left out when saving again keeps
+    its stored value.
     The config is sealed (broker.grants.secrets); the activity-log event names only its fields.
     """
     require_allowed(services, actor, "manageIntegrations", Target.integration(key))
@@ -45,9 +48,8 @@ def save_integration(
         raise InvalidInput("an integration needs a key and a name")
     existing = services.store.get_node("Integration", key)
     given = dict(config)
-    kept = existing is not None and existing.props.get("type") == WEBHOOK
-    if type == WEBHOOK and not given.get("secret") and existing is not None and kept:
-        given["secret"] = read_config(existing).get("secret", "")
+    if existing is not None and existing.props.get("type") == type:
+        given = keep_secrets(type, given, read_config(existing))
     checked = check_config(
         services.store, key=key, type_=type, config=given, outbound=services.outbound
     )

@@ -8,6 +8,7 @@ import time
 from collections.abc import Callable
 
 from broker._backoff import RetryPolicy
+from broker.integrations.sync_due_integrations import sync_due_integrations
 from broker.jobs.escalate_requests import escalate_requests
 from broker.jobs.expire_grants import REVOKE_RETRY, expire_due_grants
 from broker.jobs.notify_expiring_soon import notify_expiring_soon
@@ -85,5 +86,6 @@ class ExpiryScheduler:
             if self._housekeeping_due():
                 self._side_job(recover_grants)
                 self._side_job(notify_expiring_soon)
+                self._side_job(sync_due_integrations)
             if len(expired) < self._limit:
                 self._stop.wait(self._interval)

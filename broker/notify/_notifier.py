@@ -36,7 +36,7 @@ _TO_REQUESTER = {
 }
 
 # Notices that carry a secret link: mailed to their one person, never sent to a webhook.
-_MAIL_ONLY = frozenset({NoticeKind.INVITED, NoticeKind.PASSWORD_RESET})
+_MAIL_ONLY = frozenset({NoticeKind.INVITED, NoticeKind.PASSWORD_RESET, NoticeKind.LINK_CODE})
 
 # Notices about the access itself: they reach whoever holds it.
 _TO_BENEFICIARY = frozenset(
@@ -77,7 +77,17 @@ class Notifier:
         return f"{self._public_url}/requests/{request}"
 
     def publish(self, notice: Notice) -> None:
-        for message in self.messages(notice):
+        """Queue the notice: its mails are composed by the delivery worker, not on the
+        request path of the use case that published it."""
+        self._worker.submit(
+            Job(label=f"{notice.kind.value} notice", run=partial(self._fan_out, notice))
+        )
+
+    def _fan_out(self, notice: Notice) -> None:
+        # Composed whole before anything is queued: a failure retries the notice, never
+        # half of its deliveries.
+        messages = self.messages(notice)
+        for message in messages:
             self._worker.submit(
                 Job(
                     label=f"{notice.kind.value} mail to {message['To']}",
@@ -110,12 +120,13 @@ class Notifier:
             # Keyturn's link comes first; what the requester wrote follows, quoted on one
             # line with its links defanged, so it can never pose as the real link.
             justification = free_text(notice.details.get("justification") or "") or "-"
+            who = _external_label(notice)
             return [
                 self._message(
                     to=approver,
-                    subject=f"Review access request: {requester} -> {resource}",
+                    subject=f"Review access request: {requester}{who} -> {resource}",
                     body=(
-                        f"{requester} asks for access to {resource}.\n\n"
+                        f"{requester}{who} asks for access to {resource}.\n\n"
                         f"Approve or reject it: {self.link(notice.request)}\n\n"
                         f"Justification, as {requester} wrote it:\n"
                         f"  > {justification}\n"
@@ -129,6 +140,8 @@ class Notifier:
             return [self._invitation(notice)]
         if notice.kind is NoticeKind.PASSWORD_RESET:
             return [self._password_reset(notice)]
+        if notice.kind is NoticeKind.LINK_CODE:
+            return [self._link_code(notice)]
         if notice.admins:
             holder = name(notice.beneficiary or notice.requester)
             resource = name(notice.resource)
@@ -249,6 +262,20 @@ class Notifier:
             ),
         )
 
+    def _link_code(self, notice: Notice) -> EmailMessage:
+        """An access link's code, first and alone on its line; the flow's name after it."""
+        expires = datetime.fromtimestamp(float(notice.details.get("expires_at", 0)), UTC)
+        return self._message(
+            to=notice.requester,
+            subject="Your Keyturn access link code",
+            body=(
+                f"Your code: {notice.details.get('code')}\n\n"
+                f"It works once, until {expires:%Y-%m-%d %H:%M} UTC, on the access link "
+                f"for {name(notice.details.get('flow'))}.\n"
+                "If you did not ask for it, ignore this mail.\n"
+            ),
+        )
+
     def drain(self, timeout: float = 10.0) -> bool:
         """Wait for every pending delivery (tests, orderly shutdown)."""
         return self._worker.drain(timeout)
@@ -305,6 +332,12 @@ class NotifyConfig:
             retry=retry,
             outbound=self.outbound,
         )
+
+
+def _external_label(notice: Notice) -> str:
+    """How a mail names a requester who came through an access link: external, and which."""
+    link = notice.details.get("access_link")
+    return f" (external requester, through access link {name(link)})" if link else ""
 
 
 def _text(lines: Sequence[str]) -> str:

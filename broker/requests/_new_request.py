@@ -81,6 +81,7 @@ def ask(
     trigger: str,
     beneficiary: str | None,
     starts_at: float | None,
+    requester_kind: str = "User",
 ) -> Asked:
     """Check the shape of a request and load its people; raise on bad input.
 
@@ -102,7 +103,7 @@ def ask(
     now = services.clock()
     if starts_at is not None:
         _check_start(starts_at, now)
-    identity = load_identity(services.store, requester)
+    identity = load_identity(services.store, requester, kind=requester_kind)
     for_whom = None
     if beneficiary is not None and beneficiary != requester:
         for_whom = load_identity(services.store, beneficiary)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from broker.approval import Approvals, StepPlan
 from broker.errors import StateConflict
+from broker.identities.mfa import check_second_factor
 from broker.requests._deciding import (
     Decidable,
     announce_outcome,
@@ -24,8 +25,19 @@ from graph import (
 _ATTEMPTS = 8
 
 
-def approve_request(services: Services, *, approver: str, request: str, reason: str = "") -> Node:
+def approve_request(
+    services: Services,
+    *,
+    approver: str,
+    request: str,
+    reason: str = "",
+    mfa_code: str | None = None,
+) -> Node:
     """Record `approver`'s approval of the current step of pending `request`.
+
+    A flow with `approver_mfa` needs `mfa_code`, a fresh TOTP code of the approver's, checked
+    (and used up) once they are known to be an approver and before anything is written;
+    without it, or with a wrong or used one, the approval is refused and nothing changes.
 
     A partial approval (more are needed) keeps the request PENDING; completing a step moves
     it to the next; completing the last approves it and provisions the grant. Raises
@@ -33,8 +45,14 @@ def approve_request(services: Services, *, approver: str, request: str, reason: 
     reason the flow requires, StateConflict when the request is no longer pending or the
     approver already approved it.
     """
+    checked_mfa = False
     for _ in range(_ATTEMPTS):
         found = check_can_decide(services, approver=approver, request=request, reason=reason)
+        if found.flow.approver_mfa and not checked_mfa:
+            check_second_factor(
+                services, user=approver, code=mfa_code, purpose="approval", recovery=False
+            )
+            checked_mfa = True
         try:
             kind, now, done, after = _record(services, found, approver, reason)
         except LostRace as lost:

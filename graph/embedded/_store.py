@@ -98,6 +98,13 @@ class EmbeddedStore:
                 progress(written)
         return written
 
+    @property
+    def changes(self) -> int:
+        """How many changes this graph has taken; it only grows, so a cache that read it
+        before filling an entry knows the entry is current while the count stays the same
+        (an int read needs no lock)."""
+        return self._memory.version
+
     def get_node(self, kind: str, key: str) -> Node | None:
         with self._lock:
             self._check_open()

@@ -175,10 +175,10 @@ def test_health_answers(live: LiveKeyturn) -> None:
     assert httpx.get(f"{live.base_url}/healthz").json() == {"status": "ok"}
 
 
-def test_web_placeholder_is_served(live: LiveKeyturn) -> None:
+def test_the_web_app_is_served_at_root(live: LiveKeyturn) -> None:
     page = httpx.get(f"{live.base_url}/")
-    assert page.status_code == 200
-    assert "<h1>Keyturn</h1>" in page.text
+    assert page.status_code == 200  # `make test` builds web/dist first
+    assert '<div id="root">' in page.text
 
 
 def test_oversized_query_is_refused_before_it_runs(live: LiveKeyturn) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from email import message_from_bytes
 from email.message import Message
@@ -56,6 +57,13 @@ def _authenticator(inbox: _Inbox) -> Any:
 @pytest.fixture
 def smtp() -> Iterator[Smtp]:
     """A real SMTP server offering a login (plain text is allowed on loopback)."""
+    with smtp_server() as server:
+        yield server
+
+
+@contextmanager
+def smtp_server() -> Iterator[Smtp]:
+    """The `smtp` fixture's server, for fixtures of a wider scope."""
     inbox = _Inbox()
     port = free_port()
     controller = Controller(

@@ -47,7 +47,7 @@ def test_token_refuses_bad_terms_and_issues_nothing(
     assert main([*args, "--expires-in-days", "400"]) == 2
     assert "token expiry `400` days is out of range" in capsys.readouterr().err
     assert main([*args, "--scope", "admin"]) == 2
-    assert "token scope `admin` is unknown: use `full` or `read`" in capsys.readouterr().err
+    assert "token scope `admin` is unknown: use `full`, `read` or `scim`" in capsys.readouterr().err
     services = open_services(url)
     try:
         mine = services.store.find_nodes("ApiToken", equals={"owner": DEMO_GRANTEE})

@@ -25,27 +25,41 @@ from broker import (
     access_details,
     approve_request,
     cancel_request,
+    check_integration,
     complete_task,
+    create_access_link,
     delete_bundle,
+    delete_integration,
     delete_user,
+    disable_access_link,
     disable_user,
     enable_user,
     extend_grant,
+    get_integration,
     invite_user,
+    list_access_links,
+    list_integrations,
     list_users,
+    mfa_policy,
+    preview_request,
     reject_request,
     request_access,
     request_again,
     request_bundle,
+    requestable,
     resend_invite,
     revoke_grant,
     revoke_grants,
     revoke_invite,
+    rotate_access_link,
     save_access_flow,
     save_bundle,
     save_integration,
+    set_mfa_policy,
     set_user_role,
+    sync_integration,
     update_user,
+    view_request,
 )
 from broker.demo import DEMO_ADMIN, DEMO_APPROVER, DEMO_AUDITOR, DEMO_GRANTEE
 from broker.flows import flow_reports as fr
@@ -93,7 +107,32 @@ NOT_PERSON_FACING = {
     "start_session": "a sign-in's last step, after the password or the provider proved who",
     "end_sessions_ops": "ops that disable, delete and role change write, after they authorized",
     "csrf_matches": "the session's CSRF check in the HTTP guard, not an operation",
+    # SCIM: the caller is a SCIM client, authorized by its admin's `scim` token (authenticate)
+    "create_user": "a SCIM client's, authorized by its `scim` token",
+    "replace_user": "a SCIM client's, authorized by its `scim` token",
+    "patch_user": "a SCIM client's, authorized by its `scim` token",
+    "create_group": "a SCIM client's, authorized by its `scim` token",
+    "replace_group": "a SCIM client's, authorized by its `scim` token",
+    "patch_group": "a SCIM client's, authorized by its `scim` token",
+    "delete_group": "a SCIM client's, authorized by its `scim` token",
+    "disable_unguarded": "disable_user's body, for the SCIM client after its token was checked",
+    "enable_unguarded": "enable_user's body, for the SCIM client after its token was checked",
+    "delete_unguarded": "delete_user's body, for the SCIM client after its token was checked",
     "may_sign_in": "whether an account may hold a session: a check, not an operation",
+    "request_through_link": "an external requester's, by their link session (api:external-link)",
+    "link_requests": "an external requester's, by their link session: their own requests",
+    "link_access_details": "an external requester's, by their link session: access_details",
+    "discover_integration": "sync_integration's step after it authorized, and the scheduler's",
+    "spend_invites_ops": "ops the single sign-on's account binding writes, after the provider",
+    # Second factor: each acts on the signed-in person's own account, by their session
+    "begin_mfa_enrolment": "the signed-in person's own second factor, by their session",
+    "confirm_mfa_enrolment": "the signed-in person's own second factor, by their session",
+    "disable_mfa": "the signed-in person's own second factor, proven by a code of it",
+    "check_second_factor": "the code check inside sign-in and approval, not an operation",
+    "begin_second_factor": "a sign-in's step after the password proved who",
+    "recovery_code_key": "a hash of a recovery code, not an operation",
+    "mfa_enrolled": "a reading of a user node, not an operation",
+    "mfa_enrolment_required": "the HTTP guard's check of a session, not an operation",
 }
 
 
@@ -196,6 +235,7 @@ READERS = {"admin": OK, "grantee": NO, "auditor": OK, "disabled": NO}
 EVERYONE = {"admin": OK, "grantee": OK, "auditor": OK, "disabled": NO}
 ASKERS = {"admin": OK, "grantee": OK, "auditor": NO, "disabled": NO}
 HOLDER = {"admin": NO, "grantee": OK, "auditor": NO, "disabled": NO}
+VIEWERS = EVERYONE  # a request: its requester (the grantee), admins and auditors
 NEW_FLOW = AccessFlow(key="new", name="New", requestor_users=(DEMO_GRANTEE,), resources=(ORDERS,))
 NEW_RULE = ForbidRule(key="no-pci", name="No PCI", tags=("pci",))
 INTEGRATION = {"key": "pg-two", "name": "Two", "type": "postgresql", "config": {}}
@@ -248,6 +288,21 @@ TABLE: list[tuple[Callable[..., object], Call, dict[str, str]]] = [
     (my_requests, lambda s, who, w: my_requests(s, user=who), EVERYONE),
     (active_grants, lambda s, who, w: active_grants(s, viewer=who), EVERYONE),
     (pending_approvals, lambda s, who, w: pending_approvals(s, approver=who), EVERYONE),
+    (requestable, lambda s, who, w: requestable(s, viewer=who, search="orders"), ASKERS),
+    (
+        preview_request,
+        lambda s, who, w: preview_request(
+            s, requester=who, resource=ORDERS, permissions=["read"], justification="t"
+        ),
+        ASKERS,
+    ),
+    (view_request, lambda s, who, w: view_request(s, viewer=who, request=w.pending), VIEWERS),
+    (mfa_policy, lambda s, who, w: mfa_policy(s, actor=who), READERS),
+    (
+        set_mfa_policy,
+        lambda s, who, w: set_mfa_policy(s, actor=who, require_for_admins=True),
+        ADMINS,
+    ),
     (my_tasks, lambda s, who, w: my_tasks(s, viewer=who), EVERYONE),
     (
         save_access_flow,
@@ -267,6 +322,11 @@ TABLE: list[tuple[Callable[..., object], Call, dict[str, str]]] = [
     ),
     (delete_bundle, lambda s, who, w: delete_bundle(s, actor=who, key="dbs"), ADMINS),
     (save_integration, lambda s, who, w: save_integration(s, actor=who, **INTEGRATION), ADMINS),
+    (list_integrations, lambda s, who, w: list_integrations(s, actor=who), ADMINS),
+    (get_integration, lambda s, who, w: get_integration(s, actor=who, key="lab"), ADMINS),
+    (check_integration, lambda s, who, w: check_integration(s, actor=who, key="lab"), ADMINS),
+    (sync_integration, lambda s, who, w: sync_integration(s, actor=who, key="lab"), ADMINS),
+    (delete_integration, lambda s, who, w: delete_integration(s, actor=who, key="lab"), ADMINS),
     (
         set_user_role,
         lambda s, who, w: set_user_role(s, actor=who, user=DEMO_APPROVER, role="auditor"),
@@ -283,6 +343,20 @@ TABLE: list[tuple[Callable[..., object], Call, dict[str, str]]] = [
     (resend_invite, lambda s, who, w: resend_invite(s, actor=who, email=DEMO_APPROVER), ADMINS),
     (revoke_invite, lambda s, who, w: revoke_invite(s, actor=who, email=DEMO_APPROVER), ADMINS),
     (list_users, lambda s, who, w: list_users(s, actor=who), READERS),
+    (
+        create_access_link,
+        lambda s, who, w: create_access_link(
+            s, actor=who, flow="db-readers", expires_at=s.clock() + 3600
+        ),
+        ADMINS,
+    ),
+    (list_access_links, lambda s, who, w: list_access_links(s, actor=who), ADMINS),
+    (
+        disable_access_link,
+        lambda s, who, w: disable_access_link(s, actor=who, link="lnk_x"),
+        ADMINS,
+    ),
+    (rotate_access_link, lambda s, who, w: rotate_access_link(s, actor=who, link="lnk_x"), ADMINS),
     (
         update_user,
         lambda s, who, w: update_user(s, actor=who, user=DEMO_APPROVER, phone="+4930123"),

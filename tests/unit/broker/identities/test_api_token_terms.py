@@ -56,8 +56,8 @@ def test_a_token_lasts_the_days_asked_for(services: Services, clock: ManualClock
 @pytest.mark.parametrize(
     ("terms", "message"),
     [
-        ({"scope": "write"}, "token scope `write` is unknown: use `full` or `read`"),
-        ({"scope": "READ"}, "token scope `READ` is unknown: use `full` or `read`"),
+        ({"scope": "write"}, "token scope `write` is unknown: use `full`, `read` or `scim`"),
+        ({"scope": "READ"}, "token scope `READ` is unknown: use `full`, `read` or `scim`"),
         ({"expires_in_days": 0}, "token expiry `0` days is out of range"),
         ({"expires_in_days": 366}, "token expiry `366` days is out of range"),
         ({"expires_in_days": -5}, "token expiry `-5` days is out of range"),
