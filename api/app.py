@@ -25,6 +25,7 @@ from api.invite_routes import accept_invitation, invite_page
 from api.link_routes import link_router
 from api.mfa_routes import mfa_router
 from api.oidc_routes import oidc_router
+from api.report_routes import report_router
 from api.scim import scim_router
 from api.web_routes import index_html, web_routes
 from broker import ExpiryScheduler, Services
@@ -113,6 +114,7 @@ def create_app(
             oidc_router(public_url=public_url),
             link_router(public_url=public_url),
             scim_router(),
+            report_router(),
             *web_routes(),
         ],
         state=State({"services": services}),

@@ -140,6 +140,8 @@ from broker.notify import NotifyConfig
 from broker.outbound import Outbound
 from broker.reads import graph_queries
 from broker.reads.activity_log import LogPage, activity_log, verify_activity_log
+from broker.reads.audit_report import MAX_REPORT_DAYS, AuditReport, audit_report
+from broker.reads.bundles import BundlePage, BundleView, list_bundles
 from broker.reads.queries import active_grants, my_profile, my_requests, pending_approvals
 from broker.reads.request_view import view_request
 from broker.reads.requestables import (
@@ -163,11 +165,15 @@ from broker.services import Services
 __all__ = [
     "DEFAULT_TOKEN_EXPIRY_DAYS",
     "DEMO_PEOPLE",
+    "MAX_REPORT_DAYS",
     "MFA_ENROLMENT_REQUIRED",
     "REFUSALS",
     "AccessDenied",
     "AuditEvent",
     "AuditFilter",
+    "AuditReport",
+    "BundlePage",
+    "BundleView",
     "DirectoryGroup",
     "DirectoryUser",
     "DiscoveryReport",
@@ -217,6 +223,7 @@ __all__ = [
     "active_grants",
     "activity_log",
     "approve_request",
+    "audit_report",
     "authenticate",
     "begin_login",
     "begin_mfa_enrolment",
@@ -257,6 +264,7 @@ __all__ = [
     "link_state",
     "link_viewer",
     "list_access_links",
+    "list_bundles",
     "list_integrations",
     "list_tokens",
     "list_users",

@@ -50,6 +50,9 @@ _NESTED_LIST_SIZES = {
     ("AccessPath", "nodes"): 12,
     ("Access", "parents"): 10,
     ("SavedQuery", "parameters"): 10,
+    ("BundleListingPage", "bundles"): 1,
+    ("BundleListing", "items"): 500,  # broker._text.ITEMS
+    ("BundleListing", "flows"): 10,
 }
 _DEFAULT_LIST_SIZE = 100
 _META_FIELDS = {

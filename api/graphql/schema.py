@@ -27,6 +27,7 @@ from api.graphql.mutations_requests import RequestMutations
 from api.graphql.mutations_tokens import TokenMutations
 from api.graphql.mutations_users import UserMutations
 from api.graphql.queries_audit import AuditQueries
+from api.graphql.queries_bundles import BundleQueries
 from api.graphql.queries_flows import FlowQueries
 from api.graphql.queries_grants import GrantQueries
 from api.graphql.queries_graph import GraphQueries
@@ -56,6 +57,7 @@ class Query(
     MfaQueries,
     IntegrationQueries,
     LinkQueries,
+    BundleQueries,
 ):
     pass
 

@@ -68,6 +68,8 @@ from broker.grants import secrets as sealing
 from broker.identities.manage_tokens import issue_token, list_tokens, revoke_token
 from broker.reads import graph_queries as gq
 from broker.reads.activity_log import activity_log, verify_activity_log
+from broker.reads.audit_report import audit_report
+from broker.reads.bundles import list_bundles
 from broker.reads.queries import active_grants, my_profile, my_requests, pending_approvals
 from broker.reads.task_queries import my_tasks
 from graph import NodeRef, UpsertEdge, UpsertNode
@@ -369,6 +371,12 @@ TABLE: list[tuple[Callable[..., object], Call, dict[str, str]]] = [
     (revoke_token, lambda s, who, w: revoke_token(s, actor=who, key=w.token), ASKERS),
     (activity_log, lambda s, who, w: activity_log(s, viewer=who), READERS),
     (verify_activity_log, lambda s, who, w: verify_activity_log(s, viewer=who), READERS),
+    (list_bundles, lambda s, who, w: list_bundles(s, viewer=who), ADMINS),
+    (
+        audit_report,
+        lambda s, who, w: audit_report(s, viewer=who, since=s.clock() - 60, until=s.clock()),
+        READERS,
+    ),
     (fr.access_flows, lambda s, who, w: fr.access_flows(s, viewer=who), READERS),
     (fr.access_flow, lambda s, who, w: fr.access_flow(s, viewer=who, key="db-readers"), READERS),
     (fr.forbid_rules, lambda s, who, w: fr.forbid_rules(s, viewer=who), READERS),

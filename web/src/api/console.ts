@@ -447,3 +447,72 @@ export const IntegrationResources = graphql(`
     }
   }
 `);
+
+export const WhoCouldRequest = graphql(`
+  query WhoCouldRequest($resource: String!) {
+    whoCouldRequest(resource: $resource, first: 200) {
+      identity {
+        kind
+        key
+      }
+      flow
+      groups
+      everyone
+    }
+  }
+`);
+
+export const BlastRadiusOf = graphql(`
+  query BlastRadiusOf($identity: String!) {
+    blastRadius(identity: $identity) {
+      resources
+      perIntegration {
+        key
+        count
+      }
+      perTag {
+        key
+        count
+      }
+    }
+  }
+`);
+
+export const SavedQueries = graphql(`
+  query SavedQueries {
+    savedQueries(first: 100) {
+      name
+      description
+      parameters {
+        name
+        default
+      }
+    }
+  }
+`);
+
+export const RunSavedQuery = graphql(`
+  query RunSavedQuery($name: String!, $params: JSON) {
+    runSavedQuery(name: $name, params: $params, first: 200) {
+      subject {
+        kind
+        key
+      }
+      target {
+        kind
+        key
+      }
+      detail
+    }
+  }
+`);
+
+export const RawQuery = graphql(`
+  query RawQuery($cypher: String!) {
+    rawQuery(cypher: $cypher, rowCap: 500) {
+      columns
+      rows
+      truncated
+    }
+  }
+`);

@@ -1,24 +1,30 @@
 // The activity log for admins and auditors: filters, paging, the hash chain's status, and
-// the filtered events exported as CSV (walked page by page through the same query).
+// reports of a time range downloaded as CSV or PDF (the server streams them: /audit/report.*).
 import { useState, type FormEvent } from "react";
 import { request } from "../api/graphql";
 import { ActivityLog, AuditVerify } from "../api/console";
-import type { ActivityFilter, ActivityLogQuery } from "../gql/graphql";
-import { Empty, ErrorNote, Loading, useAction, useLoad, when } from "../ui";
+import type { ActivityFilter } from "../gql/graphql";
+import { Empty, ErrorNote, Loading, useLoad, when } from "../ui";
 
-type Event = ActivityLogQuery["activityLog"]["events"][number];
 const PAGE = 50;
-const EXPORT_LIMIT = 20_000; // events in one export; narrow the filter for more
+const DAY_MS = 86_400_000;
+const REPORT_DAYS = 366; // the server's longest report (broker MAX_REPORT_DAYS)
+const DEFAULT_REPORT_DAYS = 30;
 
 function iso(local: string): string | null {
   return local ? new Date(local).toISOString() : null;
 }
 
-function csvOf(events: Event[]): string {
-  const cell = (value: unknown) => `"${String(value ?? "").replaceAll('"', '""')}"`;
-  const head = ["seq", "at", "kind", "actor", "resource", "subject", "data"];
-  const rows = events.map((e) => [e.seq, e.at, e.kind, e.actor, e.resource, e.subject, JSON.stringify(e.data)].map(cell).join(","));
-  return [head.join(","), ...rows].join("\r\n") + "\r\n";
+// The report's range: the filter's From and To, or the last 30 days up to now; a reason
+// instead when the server would refuse it, so a link never downloads an error.
+function reportRange(filter: ActivityFilter): { from: string; to: string } | { problem: string } {
+  const to = filter.to ? new Date(filter.to as string) : new Date();
+  const from = filter.from ? new Date(filter.from as string) : new Date(to.getTime() - DEFAULT_REPORT_DAYS * DAY_MS);
+  if (to <= from) return { problem: "the time range ends before it starts: put To after From" };
+  if (to.getTime() - from.getTime() > REPORT_DAYS * DAY_MS) {
+    return { problem: `the time range spans more than ${REPORT_DAYS} days: ask for one year at a time` };
+  }
+  return { from: from.toISOString(), to: to.toISOString() };
 }
 
 export function ActivityPage() {
@@ -31,7 +37,9 @@ export function ActivityPage() {
     [JSON.stringify(filter), after],
   );
   const verify = useLoad(async () => (await request(AuditVerify)).auditVerify, []);
-  const exporting = useAction();
+  const range = reportRange(filter);
+  const report = (ext: "csv" | "pdf") =>
+    "problem" in range ? undefined : `/audit/report.${ext}?${new URLSearchParams(range).toString()}`;
 
   function apply(event: FormEvent) {
     event.preventDefault();
@@ -43,23 +51,6 @@ export function ActivityPage() {
       kind: form.kind.trim() || null,
     });
     setCursors([]);
-  }
-
-  async function exportCsv() {
-    await exporting.run(async () => {
-      const all: Event[] = [];
-      let cursor: string | null = null;
-      do {
-        const page: ActivityLogQuery["activityLog"] = (await request(ActivityLog, { filter, first: 500, after: cursor })).activityLog;
-        all.push(...page.events);
-        cursor = page.hasNextPage ? page.endCursor ?? null : null;
-      } while (cursor && all.length < EXPORT_LIMIT);
-      const link = document.createElement("a");
-      link.href = URL.createObjectURL(new Blob([csvOf(all)], { type: "text/csv" }));
-      link.download = "keyturn-activity.csv";
-      link.click();
-      URL.revokeObjectURL(link.href);
-    });
   }
 
   const field = (name: keyof typeof form, label: string, type = "text") => (
@@ -84,11 +75,19 @@ export function ActivityPage() {
         {field("resource", "Resource")}
         {field("kind", "Kind (e.g. request.created)")}
         <button type="submit">Filter</button>
-        <button type="button" className="secondary" disabled={exporting.busy} onClick={() => void exportCsv()}>
-          {exporting.busy ? "Exporting…" : "Export CSV"}
-        </button>
       </form>
-      <ErrorNote message={error ?? exporting.error} />
+      <p aria-label="Reports" className="inline-form">
+        {"problem" in range ? (
+          <ErrorNote message={`Reports: ${range.problem}`} />
+        ) : (
+          <>
+            <span className="muted">Report of {when(range.from)} to {when(range.to)} (every kind):</span>
+            <a className="button secondary" href={report("csv")} download>Download CSV</a>
+            <a className="button secondary" href={report("pdf")} download>Download PDF</a>
+          </>
+        )}
+      </p>
+      <ErrorNote message={error} />
       {data === undefined ? (
         !error && <Loading what="the activity log" />
       ) : data.events.length === 0 ? (

@@ -2,8 +2,9 @@
 // paths between the two, each drawn as a small layered graph (SVG) beside a table.
 import { Fragment, useState, type FormEvent } from "react";
 import { request } from "../api/graphql";
-import { AccessPaths, BrowseNode, EffectiveAccess, WhoCanAccess } from "../api/console";
-import type { BrowseNodeQuery } from "../gql/graphql";
+import { AccessPaths, BlastRadiusOf, BrowseNode, EffectiveAccess, WhoCanAccess, WhoCouldRequest } from "../api/console";
+import { BlastView, CypherBox, RequesterTable, SavedQueriesPanel } from "./ExplorerTools";
+import type { BlastRadiusOfQuery, BrowseNodeQuery, WhoCouldRequestQuery } from "../gql/graphql";
 import { Empty, ErrorNote, Loading, useAction, when } from "../ui";
 
 interface Ref { kind: string; key: string }
@@ -80,7 +81,7 @@ function AccessTable({ rows, caption }: { rows: Row[]; caption: string }) {
   );
 }
 
-type Mode = "who" | "what" | "paths" | "browse";
+type Mode = "who" | "could" | "what" | "blast" | "paths" | "browse";
 type Browsed = BrowseNodeQuery["graphNode"];
 const NODE_KINDS = ["User", "Group", "Resource", "Integration", "AccessFlow", "Bundle", "AccessRequest"];
 const LINKS: [keyof Browsed, string][] = [
@@ -126,6 +127,8 @@ export function ExplorerPage() {
   const [paths, setPaths] = useState<Path[] | null>(null);
   const [nodeKind, setNodeKind] = useState("User");
   const [browsed, setBrowsed] = useState<Browsed | null>(null);
+  const [requesters, setRequesters] = useState<WhoCouldRequestQuery["whoCouldRequest"] | null>(null);
+  const [radius, setRadius] = useState<BlastRadiusOfQuery["blastRadius"] | null>(null);
   const { busy, error, run } = useAction();
 
   async function open(kind: string, key: string) {
@@ -139,12 +142,18 @@ export function ExplorerPage() {
     event.preventDefault();
     setRows(null);
     setPaths(null);
+    setRequesters(null);
+    setRadius(null);
     if (mode === "browse") return open(nodeKind, identity.trim());
     await run(async () => {
       if (mode === "who") {
         const found = (await request(WhoCanAccess, { resource: resource.trim(), kind: "RESOURCE" })).whoCanAccess;
         setRows(found);
         setPaths(found.map((r) => r.path));
+      } else if (mode === "could") {
+        setRequesters((await request(WhoCouldRequest, { resource: resource.trim() })).whoCouldRequest);
+      } else if (mode === "blast") {
+        setRadius((await request(BlastRadiusOf, { identity: identity.trim() })).blastRadius);
       } else if (mode === "what") {
         const found = (await request(EffectiveAccess, { identity: identity.trim() })).effectiveAccess;
         setRows(found);
@@ -163,7 +172,9 @@ export function ExplorerPage() {
           Question
           <select value={mode} onChange={(e) => setMode(e.target.value as Mode)}>
             <option value="who">Who can access a resource</option>
+            <option value="could">Who could request a resource</option>
             <option value="what">What a person reaches</option>
+            <option value="blast">Blast radius of a person</option>
             <option value="paths">Paths from a person to a resource</option>
             <option value="browse">Browse from a node</option>
           </select>
@@ -176,13 +187,15 @@ export function ExplorerPage() {
             </select>
           </label>
         )}
-        {mode !== "who" && <label>{mode === "browse" ? "Node key" : "Person"}<input required value={identity} onChange={(e) => setIdentity(e.target.value)} /></label>}
-        {(mode === "who" || mode === "paths") && <label>Resource<input required value={resource} onChange={(e) => setResource(e.target.value)} /></label>}
+        {mode !== "who" && mode !== "could" && <label>{mode === "browse" ? "Node key" : "Person"}<input required value={identity} onChange={(e) => setIdentity(e.target.value)} /></label>}
+        {(mode === "who" || mode === "could" || mode === "paths") && <label>Resource<input required value={resource} onChange={(e) => setResource(e.target.value)} /></label>}
         <button type="submit" disabled={busy}>Ask</button>
       </form>
       <ErrorNote message={error} />
       {busy && <Loading what="the answer" />}
       {mode === "browse" && browsed && <NodeView node={browsed} open={(kind, key) => void open(kind, key)} />}
+      {mode === "could" && requesters && <RequesterTable rows={requesters} />}
+      {mode === "blast" && radius && <BlastView radius={radius} identity={identity.trim()} />}
       {paths !== null && (paths.length === 0 ? (
         <Empty>No access found.</Empty>
       ) : (
@@ -193,6 +206,8 @@ export function ExplorerPage() {
           )}
         </div>
       ))}
+      <SavedQueriesPanel />
+      <CypherBox />
     </main>
   );
 }

@@ -3,7 +3,8 @@
 import { useState, type FormEvent } from "react";
 import { request } from "../api/graphql";
 import { DeleteBundle, DeleteForbidRule, ForbidRules, SaveBundle, SaveForbidRule } from "../api/console";
-import type { BundleItemKind } from "../gql/graphql";
+import { graphql } from "../gql";
+import type { BundleItemKind, BundlesQuery } from "../gql/graphql";
 import { Empty, ErrorNote, Loading, useAction, useLoad } from "../ui";
 import { listOf } from "./Guard";
 
@@ -92,13 +93,45 @@ export function ForbidRulesPage() {
   );
 }
 
+const Bundles = graphql(`
+  query Bundles($first: Int!, $after: String) {
+    bundles(first: $first, after: $after) {
+      bundles {
+        key
+        name
+        description
+        items {
+          kind
+          key
+        }
+        flows {
+          key
+          name
+          permissions
+        }
+        permissions
+      }
+      endCursor
+      hasNextPage
+    }
+  }
+`);
+const BUNDLE_PAGE = 8; // each bundle may hold 500 items: the API's cost budget allows 9 a page
+
+type Listed = BundlesQuery["bundles"]["bundles"][number];
+
 export function BundlesPage() {
   const [key, setKey] = useState("");
   const [name, setName] = useState("");
   const [description, setDescription] = useState("");
   const [resources, setResources] = useState("");
   const [integrations, setIntegrations] = useState("");
-  const [saved, setSaved] = useState<string[]>([]);
+  const [cursors, setCursors] = useState<string[]>([]);
+  const after = cursors.length ? cursors[cursors.length - 1] : null;
+  const { data, error, reload } = useLoad(
+    async () => (await request(Bundles, { first: BUNDLE_PAGE, after })).bundles,
+    [after],
+  );
   const saving = useAction();
   const removing = useAction();
 
@@ -108,17 +141,57 @@ export function BundlesPage() {
       ...listOf(resources).map((k) => ({ key: k, kind: "RESOURCE" as BundleItemKind })),
       ...listOf(integrations).map((k) => ({ key: k, kind: "INTEGRATION" as BundleItemKind })),
     ];
-    await saving.run(async () => {
-      const answer = await request(SaveBundle, { bundle: { key: key.trim(), name, description, items } });
-      const b = answer.saveBundle;
-      setSaved((all) => [`${b.key} (${b.name}): ${b.items.map((i) => i.key).join(", ")}`, ...all.filter((s) => !s.startsWith(`${b.key} `))]);
-    });
+    const ok = await saving.run(() => request(SaveBundle, { bundle: { key: key.trim(), name, description, items } }));
+    if (ok) reload();
+  }
+
+  async function remove() {
+    const ok = await removing.run(() => request(DeleteBundle, { key: key.trim() }));
+    if (ok) reload();
+  }
+
+  function edit(bundle: Listed) {
+    const keysOf = (kind: string) => bundle.items.filter((i) => i.kind === kind).map((i) => i.key).join(", ");
+    setKey(bundle.key);
+    setName(bundle.name);
+    setDescription(bundle.description);
+    setResources(keysOf("Resource"));
+    setIntegrations(keysOf("Integration"));
   }
 
   return (
     <main>
       <h1>Bundles</h1>
       <p className="muted">A bundle is requested as one: every item allowed, or none is requested. Saving a key again replaces it.</p>
+      <ErrorNote message={error} />
+      {data === undefined ? (
+        !error && <Loading what="the bundles" />
+      ) : data.bundles.length === 0 ? (
+        <Empty>No bundle is saved yet.</Empty>
+      ) : (
+        <table>
+          <caption>Saved bundles</caption>
+          <thead><tr>{["Key", "Name", "Items", "Flows", "Permissions", ""].map((h) => <th key={h} scope="col">{h}</th>)}</tr></thead>
+          <tbody>
+            {data.bundles.map((b) => (
+              <tr key={b.key}>
+                <td>{b.key}</td>
+                <td>{b.name}</td>
+                <td>{b.items.map((i) => (i.kind === "Resource" ? i.key : `${i.kind.toLowerCase()} ${i.key}`)).join(", ")}</td>
+                <td>{b.flows.length ? b.flows.map((f) => f.name).join(", ") : <span className="muted">no flow targets it</span>}</td>
+                <td>{b.permissions.join(", ")}</td>
+                <td><button type="button" className="secondary" onClick={() => edit(b)} aria-label={`Edit ${b.key}`}>Edit</button></td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+      <p>
+        {cursors.length > 0 && <button type="button" className="secondary" onClick={() => setCursors(cursors.slice(0, -1))}>Previous</button>}{" "}
+        {data?.hasNextPage && data.endCursor && (
+          <button type="button" className="secondary" onClick={() => setCursors([...cursors, data.endCursor as string])}>Next</button>
+        )}
+      </p>
       <form onSubmit={submit} aria-label="Save a bundle" className="form">
         <label>Key<input required value={key} onChange={(e) => setKey(e.target.value)} /></label>
         <label>Name<input required value={name} onChange={(e) => setName(e.target.value)} /></label>
@@ -128,16 +201,12 @@ export function BundlesPage() {
         <ErrorNote message={saving.error} />
         <div className="inline-form">
           <button type="submit" disabled={saving.busy}>Save bundle</button>
-          <button type="button" className="danger" disabled={removing.busy || !key.trim()}
-            onClick={() => void removing.run(() => request(DeleteBundle, { key: key.trim() })).then((ok) => ok && setSaved((all) => all.filter((s) => !s.startsWith(`${key.trim()} `))))}>
+          <button type="button" className="danger" disabled={removing.busy || !key.trim()} onClick={() => void remove()}>
             Delete bundle
           </button>
         </div>
         <ErrorNote message={removing.error} />
       </form>
-      {saved.length > 0 && (
-        <section aria-label="Saved bundles"><h2>Saved now</h2><ul>{saved.map((s) => <li key={s}>{s}</li>)}</ul></section>
-      )}
     </main>
   );
 }

@@ -234,7 +234,7 @@ export function RequestAccess() {
           For whom (empty: yourself)
           <input name="beneficiary" type="email" value={beneficiary} onChange={(e) => setBeneficiary(e.target.value)} />
         </label>
-        <div aria-live="polite" aria-label="Preview of the decision">
+        <div role="status" aria-label="Preview of the decision">
           {!error && <PreviewNote preview={preview} failure={previewFailure} />}
         </div>
         <ErrorNote message={error} />
