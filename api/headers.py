@@ -13,6 +13,12 @@ from litestar.types import Message, Scope
 # Responses that carry tokens, sessions or private data must never be cached on the way.
 _NO_STORE_PATHS = ("/graphql", "/auth")
 _STYLE = re.compile(rb"<style[^>]*>(.*?)</style>", re.DOTALL | re.IGNORECASE)
+# The GraphQL explorer's editor (GraphiQL's Monaco) sets inline styles and loads a font from
+# a data: URL. Only a document loaded at this address gets a policy allowing those two
+# (scripts stay same-origin only), so every other page keeps the strict policy; the app
+# links here with a full page load for that reason.
+EXPLORER_PATH = "/console/graphql"
+_EXPLORER_STYLE = "style-src 'self' 'unsafe-inline'; font-src 'self' data:"
 
 
 def content_security_policy(index_html: bytes) -> str:
@@ -23,6 +29,15 @@ def content_security_policy(index_html: bytes) -> str:
         for block in _STYLE.findall(index_html)
     )
     style = f"style-src 'self' {hashes}".rstrip()
+    return _policy(style)
+
+
+def explorer_content_security_policy() -> str:
+    """The policy of a document loaded at EXPLORER_PATH (see there)."""
+    return _policy(_EXPLORER_STYLE)
+
+
+def _policy(style: str) -> str:
     return (
         f"default-src 'self'; {style}; img-src 'self' data:; object-src 'none'; "
         "frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
@@ -42,6 +57,7 @@ def security_headers(
         "cross-origin-resource-policy": "same-origin",
         "permissions-policy": "camera=(), microphone=(), geolocation=(), payment=(), usb=()",
     }
+    explorer_policy = explorer_content_security_policy()
     if public_url and public_url.lower().startswith("https://"):
         # Only when served over TLS: over plain HTTP browsers ignore it anyway.
         fixed["strict-transport-security"] = "max-age=31536000; includeSubDomains"
@@ -53,6 +69,8 @@ def security_headers(
         for name, value in fixed.items():
             headers[name] = value
         path: str = scope.get("path", "")
+        if path.rstrip("/") == EXPLORER_PATH:
+            headers["content-security-policy"] = explorer_policy
         if any(path == p or path.startswith(p + "/") for p in _NO_STORE_PATHS):
             headers["cache-control"] = "no-store"
 

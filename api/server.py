@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+from functools import partial
 from typing import TYPE_CHECKING
 
 from broker import (
@@ -53,10 +54,11 @@ def serving_app(services: Services, *, public_url: str, expiry_interval: float) 
     pointing at `public_url`), the expiry scheduler, and the graph closed at its end.
     Raises DomainError for bad notification settings."""
     from api.app import create_app
-    from broker import NotifyConfig
+    from broker import NotifyConfig, stored_webhooks
 
     notify = dataclasses.replace(NotifyConfig.from_env(os.environ), public_url=public_url)
-    services.notifier = notify.notifier()
+    # stored webhooks are read from the graph by the delivery worker, for each notice
+    services.notifier = notify.notifier(stored_webhooks=partial(stored_webhooks, services.store))
     return create_app(
         services, expiry_interval=expiry_interval, owns_services=True, public_url=public_url
     )

@@ -161,6 +161,7 @@ from broker.requests.request_again import request_again
 from broker.requests.request_bundle import request_bundle
 from broker.requests.states import RequestState
 from broker.services import Services
+from broker.webhooks import delete_webhook, list_webhooks, save_webhook, stored_webhooks
 
 __all__ = [
     "DEFAULT_TOKEN_EXPIRY_DAYS",
@@ -238,6 +239,7 @@ __all__ = [
     "delete_forbid_rule",
     "delete_integration",
     "delete_user",
+    "delete_webhook",
     "demo_is_seeded",
     "disable_access_link",
     "disable_mfa",
@@ -268,6 +270,7 @@ __all__ = [
     "list_integrations",
     "list_tokens",
     "list_users",
+    "list_webhooks",
     "load_flows_into_engine",
     "look_up_invite",
     "mfa_enrolment_required",
@@ -303,6 +306,7 @@ __all__ = [
     "save_bundle",
     "save_forbid_rule",
     "save_integration",
+    "save_webhook",
     "scim",
     "secrets",
     "seed_demo",
@@ -315,6 +319,7 @@ __all__ = [
     "sign_in_with_sso",
     "start_scheduled",
     "start_session",
+    "stored_webhooks",
     "sync_identities",
     "sync_integration",
     "time_out_requests",

@@ -118,6 +118,21 @@ NODE_KINDS: Mapping[str, NodeKind] = MappingProxyType(
                 sync_error=str,  # the target's message, secrets blanked; "" when ok
                 **SYNC,
             ),
+            # A notification webhook admins keep (broker.webhooks): the URL and
+            # signing secret sealed (a chat webhook's path is often a secret); `target` is its
+            # scheme and host, what may be shown; `events` the notice kinds it wants.
+            _node(
+                "Webhook",
+                ("name", "url", "secret", "events", "enabled"),
+                name=str,
+                url=str,
+                target=str,
+                secret=str,
+                events=list,
+                enabled=bool,
+                created_at=float,
+                updated_at=float,
+            ),
             _node("Resource", ("name",), name=str, type=str, tags=list, **SYNC),
             _node(
                 "AccessFlow",
@@ -306,6 +321,9 @@ NODE_KINDS: Mapping[str, NodeKind] = MappingProxyType(
             ),
             # Install-wide settings admins change (one node, key "keyturn").
             _node("Settings", (), mfa_required_for_admins=bool, updated_at=float, updated_by=str),
+            # When the periodic audit report was last mailed (broker.jobs.mail_audit_report),
+            # one node keyed "auditors": the end of the period it covered.
+            _node("AuditReportMail", ("sent_until",), sent_until=float),
             # Failed sign-ins counted per account or client address (broker.identities.sign_in).
             _node(
                 "SignInThrottle",

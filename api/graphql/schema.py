@@ -26,6 +26,7 @@ from api.graphql.mutations_mfa import MfaMutations
 from api.graphql.mutations_requests import RequestMutations
 from api.graphql.mutations_tokens import TokenMutations
 from api.graphql.mutations_users import UserMutations
+from api.graphql.mutations_webhooks import WebhookMutations
 from api.graphql.queries_audit import AuditQueries
 from api.graphql.queries_bundles import BundleQueries
 from api.graphql.queries_flows import FlowQueries
@@ -38,6 +39,7 @@ from api.graphql.queries_portal import PortalQueries
 from api.graphql.queries_requests import RequestQueries
 from api.graphql.queries_tokens import TokenQueries
 from api.graphql.queries_users import UserQueries
+from api.graphql.queries_webhooks import WebhookQueries
 
 MAX_QUERY_TOKENS = 2000
 
@@ -58,6 +60,7 @@ class Query(
     IntegrationQueries,
     LinkQueries,
     BundleQueries,
+    WebhookQueries,
 ):
     pass
 
@@ -74,6 +77,7 @@ class Mutation(
     MfaMutations,
     IntegrationMutations,
     LinkMutations,
+    WebhookMutations,
 ):
     pass
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import threading
 import time
 from collections.abc import Callable
@@ -11,6 +12,7 @@ from broker._backoff import RetryPolicy
 from broker.integrations.sync_due_integrations import sync_due_integrations
 from broker.jobs.escalate_requests import escalate_requests
 from broker.jobs.expire_grants import REVOKE_RETRY, expire_due_grants
+from broker.jobs.mail_audit_report import mail_audit_report, report_days
 from broker.jobs.notify_expiring_soon import notify_expiring_soon
 from broker.jobs.recover_grants import recover_grants
 from broker.jobs.start_scheduled import start_scheduled
@@ -37,8 +39,13 @@ class ExpiryScheduler:
         interval: float = 1.0,
         retry: RetryPolicy = REVOKE_RETRY,
         limit: int = 500,
+        audit_report_days: float | None = None,
     ) -> None:
         self._services = services
+        # None: KEYTURN_AUDIT_REPORT_DAYS (a bad value fails the start, naming it)
+        self._audit_report_days = (
+            report_days(os.environ) if audit_report_days is None else audit_report_days
+        )
         self._interval = interval
         self._retry = retry
         self._limit = limit
@@ -70,6 +77,9 @@ class ExpiryScheduler:
         except Exception:
             _log.exception("%s failed", job.__name__)
 
+    def _mail_audit_report(self, services: Services) -> int:
+        return mail_audit_report(services, every_days=self._audit_report_days)
+
     def _run(self) -> None:
         while not self._stop.is_set():
             try:
@@ -87,5 +97,6 @@ class ExpiryScheduler:
                 self._side_job(recover_grants)
                 self._side_job(notify_expiring_soon)
                 self._side_job(sync_due_integrations)
+                self._side_job(self._mail_audit_report)
             if len(expired) < self._limit:
                 self._stop.wait(self._interval)

@@ -5,7 +5,7 @@ from broker._backoff import RetryPolicy
 from broker.notify._announce import announce
 from broker.notify._events import Notice, NoticeKind
 from broker.notify._mail import Mailer, OutboxMailer, SmtpMailer, mailer_for
-from broker.notify._notifier import Notifier, NotifyConfig
+from broker.notify._notifier import MAIL_ONLY, Notifier, NotifyConfig
 from broker.notify._webhook import (
     DELIVERY_HEADER,
     EVENT_HEADER,
@@ -21,6 +21,7 @@ from broker.notify._worker import DeliveryWorker, Job
 __all__ = [
     "DELIVERY_HEADER",
     "EVENT_HEADER",
+    "MAIL_ONLY",
     "SIGNATURE_HEADER",
     "TIMESTAMP_HEADER",
     "DeliveryWorker",

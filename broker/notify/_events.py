@@ -26,6 +26,7 @@ class NoticeKind(StrEnum):
     # About a person, not a request: mailed to them only, never to a webhook (secret link).
     INVITED = "Invited"
     PASSWORD_RESET = "PasswordReset"  # noqa: S105 - an event name, not a password
+    AUDIT_REPORT = "AuditReport"  # the periodic summary mailed to auditors
     LINK_CODE = "LinkCode"  # an access link's one-time code, for the email it proves
 
 

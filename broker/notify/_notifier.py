@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.message import EmailMessage
@@ -36,7 +36,9 @@ _TO_REQUESTER = {
 }
 
 # Notices that carry a secret link: mailed to their one person, never sent to a webhook.
-_MAIL_ONLY = frozenset({NoticeKind.INVITED, NoticeKind.PASSWORD_RESET, NoticeKind.LINK_CODE})
+MAIL_ONLY = frozenset(
+    {NoticeKind.INVITED, NoticeKind.PASSWORD_RESET, NoticeKind.LINK_CODE, NoticeKind.AUDIT_REPORT}
+)
 
 # Notices about the access itself: they reach whoever holds it.
 _TO_BENEFICIARY = frozenset(
@@ -64,10 +66,13 @@ class Notifier:
         capacity: int = 1000,
         webhook_timeout: float = 10.0,
         outbound: Outbound = PUBLIC_ONLY,
+        stored_webhooks: Callable[[], Sequence[Webhook]] = tuple,
     ) -> None:
         self._mailer = mailer
         self._outbound = outbound
         self._webhooks = tuple(webhooks)
+        # Those admins keep in the graph: read for each notice by the worker, not at start.
+        self._stored_webhooks = stored_webhooks
         self._public_url = public_url.rstrip("/")
         self._sender = sender
         self._timeout = webhook_timeout
@@ -95,8 +100,9 @@ class Notifier:
                 )
             )
         payload = notice.payload()
-        for hook in self._webhooks:
-            if hook.wants(notice.kind) and notice.kind not in _MAIL_ONLY:
+        hooks = () if notice.kind in MAIL_ONLY else (*self._webhooks, *self._stored_webhooks())
+        for hook in hooks:
+            if hook.wants(notice.kind):
                 self._worker.submit(
                     Job(
                         label=f"{notice.kind.value} webhook to {hook.where}",
@@ -142,6 +148,8 @@ class Notifier:
             return [self._password_reset(notice)]
         if notice.kind is NoticeKind.LINK_CODE:
             return [self._link_code(notice)]
+        if notice.kind is NoticeKind.AUDIT_REPORT:
+            return [self._audit_report(notice, to) for to in notice.assignees]
         if notice.admins:
             holder = name(notice.beneficiary or notice.requester)
             resource = name(notice.resource)
@@ -276,6 +284,22 @@ class Notifier:
             ),
         )
 
+    def _audit_report(self, notice: Notice, to: str) -> EmailMessage:
+        """The periodic summary for an auditor: counts by event kind, the chain's status,
+        and the link to the CSV report of the same period."""
+        since, until = str(notice.details["from"]), str(notice.details["to"])
+        counts = notice.details.get("counts") or {}
+        lines = [f"Keyturn's activity from {since} to {until} (UTC).", "", "Events by kind:"]
+        lines += [f"  {kind}: {count}" for kind, count in sorted(counts.items())] or ["  none"]
+        lines += [
+            "",
+            f"Activity log chain: {notice.details.get('chain')}",
+            f"CSV report: {self._public_url}/audit/report.csv?from={since}&to={until}",
+        ]
+        return self._message(
+            to=to, subject=f"Keyturn audit report, {since[:10]} to {until[:10]}", body=_text(lines)
+        )
+
     def drain(self, timeout: float = 10.0) -> bool:
         """Wait for every pending delivery (tests, orderly shutdown)."""
         return self._worker.drain(timeout)
@@ -321,7 +345,12 @@ class NotifyConfig:
             outbound=outbound,
         )
 
-    def notifier(self, *, retry: RetryPolicy | None = None) -> Notifier:
+    def notifier(
+        self,
+        *,
+        retry: RetryPolicy | None = None,
+        stored_webhooks: Callable[[], Sequence[Webhook]] = tuple,
+    ) -> Notifier:
         mailer = mailer_for(self.smtp_url, outbox=Path(self.outbox))
         _log.info("mail goes to %s", mailer.describe())
         return Notifier(
@@ -331,6 +360,7 @@ class NotifyConfig:
             sender=self.sender,
             retry=retry,
             outbound=self.outbound,
+            stored_webhooks=stored_webhooks,
         )
 
 

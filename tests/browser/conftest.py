@@ -44,7 +44,7 @@ class Portal:
         return [str(m.get_content()) for m in self.mail.inbox.to(address)]
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def portal(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Portal]:
     if not (WEB_DIST / "index.html").is_file():
         pytest.fail("the web app is not built: run `make web` (make test does it first)")
@@ -63,13 +63,13 @@ def portal(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Portal]:
         services.store.close()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def playwright() -> Iterator[Playwright]:
     with sync_playwright() as driver:
         yield driver
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def browser(playwright: Playwright) -> Iterator[Browser]:
     if shutil.which(CHROMIUM) is None:
         pytest.fail(f"no Chromium at {CHROMIUM}: install Debian's `chromium` (.ci/run does)")

@@ -155,7 +155,7 @@ def _audit(people: People) -> None:
     assert downloaded.value.path().read_bytes().startswith(b"%PDF")
     people.screenshot(margaret, "activity-log")
     expect(margaret.get_by_role("navigation", name="Console").get_by_role("link")).to_have_text(
-        ["Activity log", "Access graph"]
+        ["Activity log", "Access graph", "GraphQL explorer"]
     )
 
     margaret.get_by_role("link", name="Access graph").click()

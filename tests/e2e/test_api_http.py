@@ -233,6 +233,20 @@ def test_the_content_security_policy_admits_the_pages_own_style_and_nothing_inli
     assert "script-src" not in csp  # so default-src 'self': no inline script runs
 
 
+def test_only_the_graphql_explorer_page_may_use_inline_styles_and_data_fonts(
+    server: Server,
+) -> None:
+    """GraphiQL's editor needs inline styles and a data: font; the page loaded at
+    /console/graphql gets them, scripts stay same-origin, and no other page is loosened."""
+    explorer = httpx.get(f"{server.url}/console/graphql").headers["content-security-policy"]
+    assert "style-src 'self' 'unsafe-inline'" in explorer
+    assert "font-src 'self' data:" in explorer
+    assert "default-src 'self'" in explorer and "script-src" not in explorer
+    for other in ("/", "/console/users", "/console/graphql-not", "/healthz"):
+        csp = httpx.get(f"{server.url}{other}").headers["content-security-policy"]
+        assert "unsafe-inline" not in csp and "font-src" not in csp, other
+
+
 def test_hsts_is_sent_when_the_public_url_is_https(services: Services) -> None:
     with serving(create_app(services, public_url="https://keyturn.example")) as url:
         reply = httpx.get(f"{url}/healthz")

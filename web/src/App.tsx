@@ -1,6 +1,7 @@
-import { useEffect } from "react";
+import { lazy, Suspense, useEffect } from "react";
 import { BrowserRouter, Link, NavLink, Navigate, Route, Routes, useNavigate } from "react-router";
 import { RequireSignIn, safeNext, useSession, useUser, SessionProvider } from "./session";
+import { Loading } from "./ui";
 import { SignIn, SSO_NEXT_KEY } from "./pages/SignIn";
 import { Forgot, Reset } from "./pages/Password";
 import { RequestAccess } from "./pages/RequestAccess";
@@ -12,12 +13,16 @@ import { UsersPage } from "./console/Users";
 import { FlowsPage } from "./console/Flows";
 import { BundlesPage, ForbidRulesPage } from "./console/Rules";
 import { TokensPage } from "./console/Tokens";
+import { WebhooksPage } from "./console/Webhooks";
 import { ActivityPage } from "./console/Activity";
 import { ExplorerPage } from "./console/Explorer";
 import { DashboardPage } from "./console/Dashboard";
 import { AccessLinkPage } from "./link/AccessLink";
 import { SecurityPage } from "./pages/Security";
 import { IntegrationsPage } from "./console/Integrations";
+
+// Lazy: GraphiQL and its editor stay out of the portal's bundle.
+const GraphqlExplorerPage = lazy(() => import("./console/GraphqlExplorer"));
 
 function Shell({ children }: { children: React.ReactNode }) {
   const user = useUser();
@@ -46,10 +51,12 @@ function Shell({ children }: { children: React.ReactNode }) {
                 <NavLink to="/console/bundles">Bundles</NavLink>
                 <NavLink to="/console/forbid-rules">Forbid rules</NavLink>
                 <NavLink to="/console/tokens">API tokens</NavLink>
+                <NavLink to="/console/webhooks">Webhooks</NavLink>
               </>
             )}
             <NavLink to="/audit/log">Activity log</NavLink>
             <NavLink to="/audit/graph">Access graph</NavLink>
+            <NavLink to="/console/graphql" reloadDocument>GraphQL explorer</NavLink>
           </nav>
         )}
         <span className="who">{user.name || user.email} ({user.role})</span>
@@ -116,8 +123,11 @@ export function App() {
           <Route path="/console/bundles" element={consolePage("admins", <BundlesPage />)} />
           <Route path="/console/forbid-rules" element={consolePage("admins", <ForbidRulesPage />)} />
           <Route path="/console/tokens" element={consolePage("admins", <TokensPage />)} />
+          <Route path="/console/webhooks" element={consolePage("admins", <WebhooksPage />)} />
           <Route path="/audit/log" element={consolePage("auditors", <ActivityPage />)} />
           <Route path="/audit/graph" element={consolePage("auditors", <ExplorerPage />)} />
+          <Route path="/console/graphql" element={consolePage("auditors",
+            <Suspense fallback={<Loading what="the GraphQL explorer" />}><GraphqlExplorerPage /></Suspense>)} />
           <Route path="/index.html" element={<Navigate to="/" replace />} />
           <Route path="*" element={signedIn(<NotFound />)} />
         </Routes>

@@ -31,6 +31,7 @@ from broker import (
     delete_bundle,
     delete_integration,
     delete_user,
+    delete_webhook,
     disable_access_link,
     disable_user,
     enable_user,
@@ -40,6 +41,7 @@ from broker import (
     list_access_links,
     list_integrations,
     list_users,
+    list_webhooks,
     mfa_policy,
     preview_request,
     reject_request,
@@ -55,6 +57,7 @@ from broker import (
     save_access_flow,
     save_bundle,
     save_integration,
+    save_webhook,
     set_mfa_policy,
     set_user_role,
     sync_integration,
@@ -329,6 +332,19 @@ TABLE: list[tuple[Callable[..., object], Call, dict[str, str]]] = [
     (check_integration, lambda s, who, w: check_integration(s, actor=who, key="lab"), ADMINS),
     (sync_integration, lambda s, who, w: sync_integration(s, actor=who, key="lab"), ADMINS),
     (delete_integration, lambda s, who, w: delete_integration(s, actor=who, key="lab"), ADMINS),
+    (
+        save_webhook,
+        lambda s, who, w: save_webhook(
+            s, actor=who, name="chat", url="https://hooks.invalid/k", events=["Granted"]
+        ),
+        ADMINS,
+    ),
+    (list_webhooks, lambda s, who, w: list_webhooks(s, actor=who), ADMINS),
+    (
+        delete_webhook,
+        lambda s, who, w: delete_webhook(s, actor=who, key="none-such"),
+        ADMINS,  # an admin hears NotFound, anyone else Forbidden
+    ),
     (
         set_user_role,
         lambda s, who, w: set_user_role(s, actor=who, user=DEMO_APPROVER, role="auditor"),

@@ -28,10 +28,11 @@ def test_a_node_file_per_kind_typed_from_the_model_with_every_string_quoted(
         "key:ID(User),:LABEL,email:string,name:string,role:string,disabled:boolean,"
         "oidc_subject:string,oidc_issuer:string,full_name:string,phone:string,status:string,"
         "source:string,password_hash:string,last_sign_in_at:double,"
-        "created_at:double,sync_source:string,sync_tag:string"
+        "created_at:double,mfa_secret:string,mfa_enrolled_at:double,mfa_last_step:long,"
+        "scim:string,user_name:string,updated_at:double,sync_source:string,sync_tag:string"
     )
     # absent or None: an empty field (no property); the empty string: quoted
-    assert row == '"alice",User,"a,""b""","",,false,,,,,,,,,2.0,,'
+    assert row == '"alice",User,"a,""b""","",,false,,,,,,,,,2.0,,,,,,,,'
     assert end == ""
 
 

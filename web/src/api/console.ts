@@ -516,3 +516,33 @@ export const RawQuery = graphql(`
     }
   }
 `);
+
+export const Webhooks = graphql(`
+  query Webhooks {
+    webhooks {
+      key
+      name
+      target
+      events
+      enabled
+      createdAt
+    }
+  }
+`);
+
+export const SaveWebhook = graphql(`
+  mutation SaveWebhook($key: String, $name: String!, $url: String!, $events: [String!]!, $enabled: Boolean!) {
+    saveWebhook(key: $key, name: $name, url: $url, events: $events, enabled: $enabled) {
+      secret
+      webhook {
+        key
+      }
+    }
+  }
+`);
+
+export const DeleteWebhook = graphql(`
+  mutation DeleteWebhook($key: String!) {
+    deleteWebhook(key: $key)
+  }
+`);
