@@ -15,6 +15,7 @@ from broker.integrations._mariadb_config import MARIADB
 from broker.integrations._postgresql_check import check_postgresql_target
 from broker.integrations._postgresql_config import POSTGRESQL
 from broker.integrations._postgresql_discovery import discover as discover_postgresql
+from broker.integrations._provisioner import AdminTarget, LoginProvisioner, TargetT, login_for
 from broker.integrations._redis_config import REDIS
 from broker.integrations._target_data import Found, IntegrationCheck
 from broker.services import Clock, Provisioner
@@ -32,46 +33,40 @@ class TargetKind:
     login_for: Callable[[str, str], str]  # (integration, request) -> its login
 
 
-def _pg_provisioner(key: str, config: Config, clock: Clock, retry: RetryPolicy) -> Provisioner:
-    return pg.PostgresIntegration(pg.PostgresTarget(key, config), clock=clock, retry=retry)
+def _provisioner(
+    integration: type[LoginProvisioner[TargetT]], target: type[TargetT]
+) -> Callable[[str, Config, Clock, RetryPolicy], Provisioner]:
+    def make(key: str, config: Config, clock: Clock, retry: RetryPolicy) -> Provisioner:
+        return integration(target(key, config), clock=clock, retry=retry)
+
+    return make
 
 
-def _pg_drop(key: str, config: Config, logins: list[str]) -> list[str]:
-    target = pg.PostgresTarget(key, config)
-    with target.connect() as admin:
-        return [login for login in logins if pg.drop_login(target, admin, login)]
-
-
-def _mariadb_provisioner(key: str, config: Config, clock: Clock, retry: RetryPolicy) -> Provisioner:
-    target = mariadb.MariaDBTarget(key, config)
-    return mariadb.MariaDBIntegration(target, clock=clock, retry=retry)
-
-
-def _redis_provisioner(key: str, config: Config, clock: Clock, retry: RetryPolicy) -> Provisioner:
-    return redis.RedisIntegration(redis.RedisTarget(key, config), clock=clock, retry=retry)
+def _drop(target: type[AdminTarget]) -> Callable[[str, Config, list[str]], list[str]]:
+    return lambda key, config, logins: target(key, config).drop(logins)
 
 
 KINDS: Mapping[str, TargetKind] = {
     POSTGRESQL: TargetKind(
-        provisioner=_pg_provisioner,
+        provisioner=_provisioner(pg.PostgresIntegration, pg.PostgresTarget),
         discover=lambda key, config: discover_postgresql(pg.PostgresTarget(key, config)),
-        drop_logins=_pg_drop,
+        drop_logins=_drop(pg.PostgresTarget),
         check_target=check_postgresql_target,
         login_for=pg.login_for,
     ),
     MARIADB: TargetKind(
-        provisioner=_mariadb_provisioner,
+        provisioner=_provisioner(mariadb.MariaDBIntegration, mariadb.MariaDBTarget),
         discover=mariadb.discover,
-        drop_logins=mariadb.drop_users,
+        drop_logins=_drop(mariadb.MariaDBTarget),
         check_target=mariadb.check_target,
-        login_for=mariadb.login_for,
+        login_for=login_for,
     ),
     REDIS: TargetKind(
-        provisioner=_redis_provisioner,
+        provisioner=_provisioner(redis.RedisIntegration, redis.RedisTarget),
         discover=redis.discover,
-        drop_logins=redis.drop_users,
+        drop_logins=_drop(redis.RedisTarget),
         check_target=redis.check_target,
-        login_for=redis.login_for,
+        login_for=login_for,
     ),
 }
 

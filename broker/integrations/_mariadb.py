@@ -16,21 +16,26 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-import secrets
-import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from datetime import UTC, datetime
 from typing import Any
-from urllib.parse import quote
 
 import pymysql
 
-from broker._backoff import RetryPolicy
-from broker.integrations._settings import admin_password
+from broker.integrations._provisioner import (
+    AdminTarget,
+    LoginProvisioner,
+    TargetUnreachable,
+    database_details,
+    expiry_of,
+    new_password,
+    prefix_of,
+)
+
+# re-exported: how a mariadb user is named
+from broker.integrations._provisioner import login_for as login_for
 from broker.integrations._target_data import Found, IntegrationCheck, Login
 from broker.integrations._webhook import IntegrationFailed
-from broker.services import Clock
 from graph import Node
 
 CONNECT_TIMEOUT = 5
@@ -40,40 +45,19 @@ _UNREACHABLE = frozenset({2003, 2006, 2013})  # can't connect, gone away, lost c
 _ALL = frozenset({"SELECT", "INSERT", "UPDATE", "DELETE", "CREATE", "DROP", "ALTER", "INDEX"})
 
 
-def login_for(integration: str, request: str) -> str:
-    """The user Keyturn makes for `request`: the same on every try, and named after its
-    integration (`prefix_of`), so discovery tells this integration's users from others'."""
-    digest = hashlib.sha256(f"{integration}\0{request}".encode()).hexdigest()
-    return prefix_of(integration) + digest[:20]
-
-
-def prefix_of(integration: str) -> str:
-    return "kt_" + hashlib.sha256(integration.encode()).hexdigest()[:6] + "_"
-
-
 def native_password_hash(password: str) -> str:
     """`PASSWORD(password)` as mysql_native_password stores it: `*` + SHA1(SHA1(pw))."""
     inner = hashlib.sha1(password.encode()).digest()  # noqa: S324 - the protocol's hash
     return "*" + hashlib.sha1(inner).hexdigest().upper()  # noqa: S324
 
 
-class TargetUnreachable(IntegrationFailed):
-    """No answer from the server: worth another try, unlike a refusal."""
-
-
-class MariaDBTarget:
-    def __init__(self, integration: str, config: Mapping[str, Any]) -> None:
-        self.integration = integration
-        self.config = config
-        self.host = str(config["host"])
-        self.port = int(config["port"])
-        self._redacted: list[str] = []
+class MariaDBTarget(AdminTarget):
+    kind = "mariadb"
 
     @contextmanager
     def connect(self) -> Iterator[Any]:
         """An autocommit admin connection; IntegrationFailed when it cannot be opened."""
-        password = admin_password(self.integration, self.config)
-        self._redacted.append(password)
+        password = self._admin_password()
         try:
             connection = pymysql.connect(
                 host=self.host,
@@ -93,14 +77,12 @@ class MariaDBTarget:
         finally:
             connection.close()
 
-    def failure(self, doing: str, failed: BaseException, *extra: str) -> IntegrationFailed:
+    def drop_login(self, admin: Any, login: str) -> bool:
+        return drop_user(self, admin, login)
+
+    def _message_of(self, failed: BaseException) -> str:
         args: tuple[Any, ...] = tuple(getattr(failed, "args", ()))
-        text = str(args[1]) if len(args) > 1 else str(failed) or type(failed).__name__
-        for secret in [*self._redacted, *extra]:
-            if secret:
-                text = text.replace(secret, "[redacted]")
-        where = f"mariadb integration `{self.integration}` at `{self.host}:{self.port}`"
-        return IntegrationFailed(f"{where} {doing}: {text}")
+        return str(args[1]) if len(args) > 1 else super()._message_of(failed)
 
     def run(self, connection: Any, doing: str, statement: str, args: Any = None) -> list[Any]:
         try:
@@ -111,43 +93,14 @@ class MariaDBTarget:
             raise self.failure(doing, failed) from None
 
 
-class MariaDBIntegration:
-    def __init__(
-        self,
-        target: MariaDBTarget,
-        *,
-        clock: Clock,
-        retry: RetryPolicy,
-        sleep: Callable[[float], None] = time.sleep,
-    ) -> None:
-        self._target = target
-        self._clock = clock
-        self._retry = retry
-        self._sleep = sleep
-
-    def grant(self, request: Node) -> dict[str, str]:
-        attempt = 0
-        while True:
-            attempt += 1
-            try:
-                return self._grant_once(request)
-            except TargetUnreachable:
-                if attempt >= self._retry.max_attempts:
-                    raise
-            self._sleep(self._retry.delay(attempt))
-
-    def revoke(self, request: Node) -> None:
-        with self._target.connect() as admin:
-            drop_user(self._target, admin, login_for(self._target.integration, request.key))
-
+class MariaDBIntegration(LoginProvisioner[MariaDBTarget]):
     def _grant_once(self, request: Node) -> dict[str, str]:
         target = self._target
         database = self._database_of(request)
         privileges = self._privileges(request)
-        login = login_for(target.integration, request.key)
-        password = secrets.token_urlsafe(24)
-        minutes = int(request.props.get("duration_minutes") or 0)
-        until = datetime.fromtimestamp(self._clock() + minutes * 60, UTC)
+        login = self._login_of(request)
+        password = new_password()
+        until = expiry_of(request, self._clock)
         with target.connect() as admin:
             found = target.run(
                 admin,
@@ -177,18 +130,9 @@ class MariaDBIntegration:
             except IntegrationFailed:
                 drop_user(target, admin, login)  # nothing half granted
                 raise
-        return {
-            "host": target.host,
-            "port": str(target.port),
-            "database": database,
-            "user": login,
-            "password": password,
-            "valid_until": until.isoformat(timespec="seconds"),
-            "connection_string": (
-                f"mysql://{login}:{quote(password, safe='')}@{target.host}:{target.port}/"
-                f"{quote(database, safe='')}"
-            ),
-        }
+        return database_details(
+            "mysql", target, database=database, login=login, password=password, until=until
+        )
 
     def _database_of(self, request: Node) -> str:
         integration = self._target.integration
@@ -201,14 +145,7 @@ class MariaDBIntegration:
         return parts[1].replace("`", "")
 
     def _privileges(self, request: Node) -> list[str]:
-        mapping = self._target.config.get("grants") or {}
-        wanted = [str(p) for p in request.props.get("permissions") or []]
-        missing = [p for p in wanted if p not in mapping]
-        if missing:
-            raise IntegrationFailed(
-                f"mariadb integration `{self._target.integration}` maps no privileges to "
-                f"permission `{missing[0]}`: add it to the integration's `grants`"
-            )
+        mapping, wanted = self._target.mapped(request, "grants", "privileges")
         return sorted({str(priv) for p in wanted for priv in mapping[p]})
 
 
@@ -233,12 +170,6 @@ def drop_user(target: MariaDBTarget, admin: Any, login: str) -> bool:
             target.run(admin, "could not end a session", f"KILL CONNECTION {int(session)}")
     target.run(admin, f"could not drop user `{login}`", f"DROP USER IF EXISTS {account}")
     return True
-
-
-def drop_users(key: str, config: Mapping[str, Any], logins: list[str]) -> list[str]:
-    target = MariaDBTarget(key, config)
-    with target.connect() as admin:
-        return [login for login in logins if drop_user(target, admin, login)]
 
 
 def discover(key: str, config: Mapping[str, Any]) -> Found:

@@ -17,35 +17,36 @@ import base64
 import hashlib
 import hmac
 import secrets
-import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
-from urllib.parse import quote
 
 import psycopg
 from psycopg import sql
 
-from broker._backoff import RetryPolicy
 from broker.integrations import _postgresql_pool as pool
-from broker.integrations._settings import admin_password
+from broker.integrations._provisioner import (
+    LOGIN_PREFIX,
+    AdminTarget,
+    LoginProvisioner,
+    TargetUnreachable,
+    database_details,
+    expiry_of,
+    new_password,
+    request_digest,
+)
 from broker.integrations._webhook import IntegrationFailed
-from broker.services import Clock
 from graph import Node
 
-LOGIN_PREFIX = "kt_"
 CONNECT_TIMEOUT = 5
-_PASSWORD_BYTES = 24
 SCRAM_ITERATIONS = 64
-GRANT_RETRY = RetryPolicy(max_attempts=3, base_delay=0.5, max_delay=4.0)
 
 
 def login_for(integration: str, request: str) -> str:
     """The login Keyturn makes for `request`: the same on every try, so a retried grant or
     revoke finds it."""
-    digest = hashlib.sha256(f"{integration}\0{request}".encode()).hexdigest()
-    return LOGIN_PREFIX + digest[:24]
+    return LOGIN_PREFIX + request_digest(integration, request)[:24]
 
 
 def marker(integration: str, request: str = "") -> str:
@@ -62,11 +63,6 @@ def database_of(resource: str, integration: str, default: str) -> str:
     return default
 
 
-class TargetUnreachable(IntegrationFailed):
-    """No answer from the server (down, restarting, a network fault): worth another try,
-    unlike a refusal such as a wrong password."""
-
-
 def _transient(failed: psycopg.Error) -> bool:
     """libpq gives no SQLSTATE for a failed connect: a server that answered says `FATAL`
     (a wrong password, an unknown database), unless it is starting or stopping."""
@@ -74,24 +70,19 @@ def _transient(failed: psycopg.Error) -> bool:
     return "FATAL:" not in text or "the database system is" in text
 
 
-class PostgresTarget:
-    """An admin connection to one server, with errors that never carry a password."""
+class PostgresTarget(AdminTarget):
+    kind = "postgresql"
 
     def __init__(self, integration: str, config: Mapping[str, Any]) -> None:
-        self.integration = integration
-        self.config = config
-        self.host = str(config["host"])
-        self.port = int(config["port"])
+        super().__init__(integration, config)
         self.database = str(config["database"])
         self.user = str(config["admin_user"])
-        self._redacted: list[str] = []
 
     @contextmanager
     def connect(self, database: str | None = None) -> Iterator[psycopg.Connection[Any]]:
         """An autocommit admin connection; IntegrationFailed when it cannot be opened.
         Connections to the integration's own database are reused (`_postgresql_pool`)."""
-        password = admin_password(self.integration, self.config)
-        self._redacted.append(password)
+        password = self._admin_password()
         if database not in (None, self.database):
             with self._open(str(database), password) as elsewhere:
                 yield elsewhere
@@ -125,52 +116,26 @@ class PostgresTarget:
                 raise TargetUnreachable(str(error)) from None
             raise error from None
 
-    def failure(self, doing: str, failed: BaseException, *extra_secrets: str) -> IntegrationFailed:
-        """IntegrationFailed naming the server and its message, any secret blanked out."""
-        text = str(failed).strip().splitlines()[0] if str(failed).strip() else type(failed).__name__
-        for secret in [*self._redacted, *extra_secrets]:
-            if secret:
-                text = text.replace(secret, "[redacted]")
-        where = f"postgresql integration `{self.integration}` at `{self.host}:{self.port}`"
-        return IntegrationFailed(f"{where} {doing}: {text}")
+    def drop_login(self, admin: psycopg.Connection[Any], login: str) -> bool:
+        return drop_login(self, admin, login)
+
+    def _message_of(self, failed: BaseException) -> str:
+        text = str(failed).strip()
+        return text.splitlines()[0] if text else type(failed).__name__
 
 
-class PostgresIntegration:
+class PostgresIntegration(LoginProvisioner[PostgresTarget]):
     """The provisioner of one postgresql integration (see the module's docstring)."""
 
-    def __init__(
-        self,
-        target: PostgresTarget,
-        *,
-        clock: Clock,
-        retry: RetryPolicy = GRANT_RETRY,
-        sleep: Callable[[float], None] = time.sleep,
-    ) -> None:
-        self._target = target
-        self._clock = clock
-        self._retry = retry
-        self._sleep = sleep
-
-    def grant(self, request: Node) -> dict[str, str]:
-        """Make the login; a server that does not answer is tried again with backoff
-        within this call (a revoke is retried by the expiry scheduler instead)."""
-        attempt = 0
-        while True:
-            attempt += 1
-            try:
-                return self._grant_once(request)
-            except TargetUnreachable:
-                if attempt >= self._retry.max_attempts:
-                    raise
-            self._sleep(self._retry.delay(attempt))
+    def _login_of(self, request: Node) -> str:
+        return login_for(self._target.integration, request.key)
 
     def _grant_once(self, request: Node) -> dict[str, str]:
         target, integration = self._target, self._target.integration
         roles = self._mapped_roles(request)
-        login = login_for(integration, request.key)
-        password = secrets.token_urlsafe(_PASSWORD_BYTES)
-        minutes = int(request.props.get("duration_minutes") or 0)
-        until = datetime.fromtimestamp(self._clock() + minutes * 60, UTC)
+        login = self._login_of(request)
+        password = new_password()
+        until = expiry_of(request, self._clock)
         database = database_of(str(request.props.get("resource", "")), integration, target.database)
         with target.connect() as admin:
             _check_roles_exist(target, admin, roles)
@@ -187,22 +152,13 @@ class PostgresIntegration:
                 raise target.failure(
                     f"refused the grant of `{request.key}`", failed, password
                 ) from None
-        return {
-            "host": target.host,
-            "port": str(target.port),
-            "database": database,
-            "user": login,
-            "password": password,
-            "valid_until": until.isoformat(timespec="seconds"),
-            "connection_string": (
-                f"postgresql://{login}:{quote(password, safe='')}@{target.host}:"
-                f"{target.port}/{quote(database, safe='')}"
-            ),
-        }
+        return database_details(
+            "postgresql", target, database=database, login=login, password=password, until=until
+        )
 
     def extend(self, request: Node) -> None:
         """Set the login's VALID UNTIL to the grant's new expiry (no login: nothing)."""
-        login = login_for(self._target.integration, request.key)
+        login = self._login_of(request)
         until = datetime.fromtimestamp(float(request.props["expires_at"]), UTC)
         with self._target.connect() as admin:
             found = admin.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", [login])
@@ -217,19 +173,8 @@ class PostgresIntegration:
             except psycopg.Error as failed:
                 raise self._target.failure(f"could not extend login `{login}`", failed) from None
 
-    def revoke(self, request: Node) -> None:
-        with self._target.connect() as admin:
-            drop_login(self._target, admin, login_for(self._target.integration, request.key))
-
     def _mapped_roles(self, request: Node) -> list[str]:
-        mapping = self._target.config.get("roles") or {}
-        wanted = [str(p) for p in request.props.get("permissions") or []]
-        missing = [p for p in wanted if p not in mapping]
-        if missing:
-            raise IntegrationFailed(
-                f"postgresql integration `{self._target.integration}` maps no role to "
-                f"permission `{missing[0]}`: add it to the integration's `roles`"
-            )
+        mapping, wanted = self._target.mapped(request, "roles", "role")
         return sorted({str(mapping[p]) for p in wanted})
 
 

@@ -9,7 +9,8 @@ from typing import Any
 
 import psycopg
 
-from broker.integrations._postgresql import LOGIN_PREFIX, PostgresTarget, marker
+from broker.integrations._postgresql import PostgresTarget, marker
+from broker.integrations._provisioner import LOGIN_PREFIX
 from broker.integrations._settings import PERMISSIONS
 from broker.integrations._target_data import Found, Login
 

@@ -13,59 +13,44 @@ per-database permission, so logical databases are not resources.
 from __future__ import annotations
 
 import hashlib
-import secrets
-import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from datetime import UTC, datetime
 from typing import Any
-from urllib.parse import quote
 
 import redis
 from redis.backoff import NoBackoff
 from redis.retry import Retry
 
-from broker._backoff import RetryPolicy
-from broker.integrations._settings import admin_password
+from broker.integrations._provisioner import (
+    AdminTarget,
+    LoginProvisioner,
+    TargetUnreachable,
+    connection_url,
+    expiry_of,
+    new_password,
+    prefix_of,
+)
+
+# re-exported: how a redis user is named
+from broker.integrations._provisioner import login_for as login_for
 from broker.integrations._target_data import Found, IntegrationCheck, Login
 from broker.integrations._webhook import IntegrationFailed
-from broker.services import Clock
 from graph import Node
 
 CONNECT_TIMEOUT = 5
 
 
-def login_for(integration: str, request: str) -> str:
-    digest = hashlib.sha256(f"{integration}\0{request}".encode()).hexdigest()
-    return prefix_of(integration) + digest[:20]
-
-
-def prefix_of(integration: str) -> str:
-    return "kt_" + hashlib.sha256(integration.encode()).hexdigest()[:6] + "_"
-
-
-class TargetUnreachable(IntegrationFailed):
-    """No answer from the server: worth another try, unlike a refusal."""
-
-
-class RedisTarget:
-    def __init__(self, integration: str, config: Mapping[str, Any]) -> None:
-        self.integration = integration
-        self.config = config
-        self.host = str(config["host"])
-        self.port = int(config["port"])
-        self._redacted: list[str] = []
+class RedisTarget(AdminTarget):
+    kind = "redis"
 
     @contextmanager
     def connect(self) -> Iterator[redis.Redis]:
         """An admin client that has signed in; IntegrationFailed when it cannot."""
-        password = admin_password(self.integration, self.config)
-        self._redacted.append(password)
         client = redis.Redis(
             host=self.host,
             port=self.port,
             username=str(self.config["admin_user"]),
-            password=password,
+            password=self._admin_password(),
             socket_connect_timeout=CONNECT_TIMEOUT,
             socket_timeout=CONNECT_TIMEOUT,
             # no retries inside the client: a grant retries with its own backoff, a revoke
@@ -83,13 +68,8 @@ class RedisTarget:
         finally:
             client.close()
 
-    def failure(self, doing: str, failed: BaseException, *extra: str) -> IntegrationFailed:
-        text = str(failed) or type(failed).__name__
-        for secret in [*self._redacted, *extra]:
-            if secret:
-                text = text.replace(secret, "[redacted]")
-        where = f"redis integration `{self.integration}` at `{self.host}:{self.port}`"
-        return IntegrationFailed(f"{where} {doing}: {text}")
+    def drop_login(self, admin: redis.Redis, login: str) -> bool:
+        return drop_user(self, admin, login)
 
     def run(self, client: redis.Redis, doing: str, *command: str) -> Any:
         try:
@@ -98,44 +78,15 @@ class RedisTarget:
             raise self.failure(doing, failed) from None
 
 
-class RedisIntegration:
-    def __init__(
-        self,
-        target: RedisTarget,
-        *,
-        clock: Clock,
-        retry: RetryPolicy,
-        sleep: Callable[[float], None] = time.sleep,
-    ) -> None:
-        self._target = target
-        self._clock = clock
-        self._retry = retry
-        self._sleep = sleep
-
-    def grant(self, request: Node) -> dict[str, str]:
-        attempt = 0
-        while True:
-            attempt += 1
-            try:
-                return self._grant_once(request)
-            except TargetUnreachable:
-                if attempt >= self._retry.max_attempts:
-                    raise
-            self._sleep(self._retry.delay(attempt))
-
-    def revoke(self, request: Node) -> None:
-        with self._target.connect() as admin:
-            drop_user(self._target, admin, login_for(self._target.integration, request.key))
-
+class RedisIntegration(LoginProvisioner[RedisTarget]):
     def _grant_once(self, request: Node) -> dict[str, str]:
         target = self._target
         patterns = self._patterns(request)
         rules = self._rules(request)
-        login = login_for(target.integration, request.key)
-        password = secrets.token_urlsafe(24)
+        login = self._login_of(request)
+        password = new_password()
         digest = hashlib.sha256(password.encode()).hexdigest()
-        minutes = int(request.props.get("duration_minutes") or 0)
-        until = datetime.fromtimestamp(self._clock() + minutes * 60, UTC)
+        until = expiry_of(request, self._clock)
         with target.connect() as admin:
             # one command: the user is made whole or not at all
             target.run(
@@ -153,9 +104,7 @@ class RedisIntegration:
             "password": password,
             "key_patterns": " ".join(patterns),
             "valid_until": until.isoformat(timespec="seconds"),
-            "connection_string": (
-                f"redis://{login}:{quote(password, safe='')}@{target.host}:{target.port}/0"
-            ),
+            "connection_string": connection_url("redis", target, login, password, "0"),
         }
 
     def _patterns(self, request: Node) -> list[str]:
@@ -173,14 +122,7 @@ class RedisIntegration:
         return [pattern]
 
     def _rules(self, request: Node) -> list[str]:
-        mapping = self._target.config.get("grants") or {}
-        wanted = [str(p) for p in request.props.get("permissions") or []]
-        missing = [p for p in wanted if p not in mapping]
-        if missing:
-            raise IntegrationFailed(
-                f"redis integration `{self._target.integration}` maps no ACL rules to "
-                f"permission `{missing[0]}`: add it to the integration's `grants`"
-            )
+        mapping, wanted = self._target.mapped(request, "grants", "ACL rules")
         rules = ["-@all"]
         for permission in wanted:
             rules += [str(rule) for rule in mapping[permission] if str(rule) not in rules]
@@ -196,12 +138,6 @@ def drop_user(target: RedisTarget, admin: redis.Redis, login: str) -> bool:
     target.run(admin, f"could not end the sessions of `{login}`", "CLIENT", "KILL", "USER", login)
     target.run(admin, f"could not delete user `{login}`", "ACL", "DELUSER", login)
     return True
-
-
-def drop_users(key: str, config: Mapping[str, Any], logins: list[str]) -> list[str]:
-    target = RedisTarget(key, config)
-    with target.connect() as admin:
-        return [login for login in logins if drop_user(target, admin, login)]
 
 
 def discover(key: str, config: Mapping[str, Any]) -> Found:
