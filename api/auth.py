@@ -4,6 +4,7 @@ in the `keyturn_session` cookie (whose requests must carry its CSRF token)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Literal
 
 from anyio import to_thread
 from litestar.datastructures import Cookie
@@ -103,35 +104,38 @@ def session_cookie_in(cookie_header: str | None, name: str = SESSION_COOKIE) -> 
 def mfa_pending_cookie(pending: PendingSecondFactor | None, *, now: float, secure: bool) -> Cookie:
     """The cookie that carries a sign-in waiting for its code, only to /auth/mfa and only
     from Keyturn's own pages (SameSite=Strict); for None, the one that clears it."""
-    if pending is None:
-        value, max_age = "", 0
-    else:
-        value, max_age = pending.token, max(0, int(pending.expires_at - now))
-    return Cookie(
-        key=MFA_PENDING_COOKIE,
-        value=value,
-        path=MFA_PENDING_PATH,
-        max_age=max_age,
-        httponly=True,
-        samesite="strict",
-        secure=secure,
+    held = None if pending is None else (pending.token, pending.expires_at)
+    return secret_cookie(
+        MFA_PENDING_COOKIE, held, path=MFA_PENDING_PATH, samesite="strict", now=now, secure=secure
     )
 
 
 def session_cookie(started: StartedSession | None, *, now: float, secure: bool) -> Cookie:
     """The cookie that carries a session (HttpOnly: no script reads it; SameSite=Lax: no
     other site's form posts it), or, for None, the one that clears it."""
-    if started is None:
-        value, max_age = "", 0
-    else:
-        value, max_age = started.session_id, max(0, int(started.expires_at - now))
+    held = None if started is None else (started.session_id, started.expires_at)
+    return secret_cookie(SESSION_COOKIE, held, path="/", samesite="lax", now=now, secure=secure)
+
+
+def secret_cookie(
+    key: str,
+    held: tuple[str, float] | None,
+    *,
+    path: str,
+    samesite: Literal["lax", "strict"],
+    now: float,
+    secure: bool,
+) -> Cookie:
+    """An HttpOnly cookie carrying a secret (`held`: its value and when it expires) until
+    then, or, for None, the one that clears it; Secure when users reach Keyturn over https."""
+    value, max_age = ("", 0) if held is None else (held[0], max(0, int(held[1] - now)))
     return Cookie(
-        key=SESSION_COOKIE,
+        key=key,
         value=value,
-        path="/",
+        path=path,
         max_age=max_age,
         httponly=True,
-        samesite="lax",
+        samesite=samesite,
         secure=secure,
     )
 

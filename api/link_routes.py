@@ -27,6 +27,8 @@ from litestar.datastructures import Cookie, State
 from litestar.params import FromPath
 from litestar.response import Response
 
+from api.auth import secret_cookie, session_cookie_in
+from api.auth_routes import client_address, error_answer
 from api.form_fields import MAX_BODY, BadBody, string_fields
 from broker import (
     DomainError,
@@ -76,7 +78,7 @@ def link_router(*, public_url: str | None) -> Router:
         try:
             fields = await string_fields(request, "token")
             link = await to_thread.run_sync(
-                lambda: open_link(services, token=fields["token"], client=_client(request))
+                lambda: open_link(services, token=fields["token"], client=client_address(request))
             )
             offer = await to_thread.run_sync(link_offer, services, link)
         except (BadBody, DomainError) as refused:
@@ -89,7 +91,7 @@ def link_router(*, public_url: str | None) -> Router:
         try:
             fields = await string_fields(request, "token", "email", "name")
             await to_thread.run_sync(
-                lambda: request_code(services, **fields, client=_client(request))
+                lambda: request_code(services, **fields, client=client_address(request))
             )
         except (BadBody, DomainError) as refused:
             return _refusal(refused)
@@ -101,13 +103,13 @@ def link_router(*, public_url: str | None) -> Router:
         try:
             fields = await string_fields(request, "token", "email", "code")
             started = await to_thread.run_sync(
-                lambda: verify_code(services, **fields, client=_client(request))
+                lambda: verify_code(services, **fields, client=client_address(request))
             )
         except (BadBody, DomainError) as refused:
             return _refusal(refused)
         viewer = await to_thread.run_sync(link_viewer, services, started.session_id)
         if viewer is None:  # ended at once: nobody is signed in
-            return _error(401, _NOT_SIGNED_IN, "unauthenticated")
+            return error_answer(401, _NOT_SIGNED_IN, "unauthenticated")
         answer = await to_thread.run_sync(_who, services, viewer)
         response = Response(answer, status_code=200)
         response.set_cookie(_cookie(started, now=services.clock(), secure=secure))
@@ -118,7 +120,7 @@ def link_router(*, public_url: str | None) -> Router:
         services: Services = state.services
         viewer = await _viewer(request, services)
         if viewer is None:
-            return _error(401, _NOT_SIGNED_IN, "unauthenticated")
+            return error_answer(401, _NOT_SIGNED_IN, "unauthenticated")
         return Response(await to_thread.run_sync(_who, services, viewer), status_code=200)
 
     @post("/requests", status_code=201)
@@ -126,9 +128,9 @@ def link_router(*, public_url: str | None) -> Router:
         services: Services = state.services
         viewer = await _viewer(request, services)
         if viewer is None:
-            return _error(401, _NOT_SIGNED_IN, "unauthenticated")
+            return error_answer(401, _NOT_SIGNED_IN, "unauthenticated")
         if not _is_json(request):
-            return _error(
+            return error_answer(
                 415, "send the request as JSON (`content-type: application/json`)", "csrf"
             )
         try:
@@ -143,7 +145,7 @@ def link_router(*, public_url: str | None) -> Router:
         services: Services = state.services
         viewer = await _viewer(request, services)
         if viewer is None:
-            return _error(401, _NOT_SIGNED_IN, "unauthenticated")
+            return error_answer(401, _NOT_SIGNED_IN, "unauthenticated")
         found = await to_thread.run_sync(lambda: link_requests(services, viewer=viewer))
         return Response({"requests": [_request(n) for n in found]}, status_code=200)
 
@@ -154,7 +156,7 @@ def link_router(*, public_url: str | None) -> Router:
         services: Services = state.services
         viewer = await _viewer(request, services)
         if viewer is None:
-            return _error(401, _NOT_SIGNED_IN, "unauthenticated")
+            return error_answer(401, _NOT_SIGNED_IN, "unauthenticated")
         try:
             details = await to_thread.run_sync(
                 lambda: link_access_details(services, viewer=viewer, request=request_id)
@@ -166,10 +168,10 @@ def link_router(*, public_url: str | None) -> Router:
     @post("/logout", status_code=200)
     async def logout(request: Request[Any, Any, Any], state: State) -> Response[Any]:
         services: Services = state.services
-        session_id = link_cookie_in(request.headers.get("cookie"))
+        session_id = session_cookie_in(request.headers.get("cookie"), LINK_COOKIE)
         if session_id is not None:
             if not _is_json(request):
-                return _error(415, "send `{}` as JSON to sign out", "csrf")
+                return error_answer(415, "send `{}` as JSON to sign out", "csrf")
             await to_thread.run_sync(end_link_session, services, session_id)
         response = Response({"signedOut": True}, status_code=200)
         response.set_cookie(_cookie(None, now=services.clock(), secure=secure))
@@ -179,35 +181,17 @@ def link_router(*, public_url: str | None) -> Router:
     return Router(path=LINK_PREFIX, route_handlers=handlers)
 
 
-def link_cookie_in(cookie_header: str | None) -> str | None:
-    """The `keyturn_link_session` value in a Cookie header, or None."""
-    for part in (cookie_header or "").split(";"):
-        name, sep, value = part.strip().partition("=")
-        if sep and name == LINK_COOKIE and value:
-            return value.strip('"')
-    return None
-
-
 async def _viewer(request: Request[Any, Any, Any], services: Services) -> LinkViewer | None:
-    session_id = link_cookie_in(request.headers.get("cookie"))
+    session_id = session_cookie_in(request.headers.get("cookie"), LINK_COOKIE)
     if session_id is None:
         return None
     return await to_thread.run_sync(link_viewer, services, session_id)
 
 
 def _cookie(started: StartedLinkSession | None, *, now: float, secure: bool) -> Cookie:
-    if started is None:
-        value, max_age = "", 0
-    else:
-        value, max_age = started.session_id, max(0, int(started.expires_at - now))
-    return Cookie(
-        key=LINK_COOKIE,
-        value=value,
-        path=LINK_PREFIX,
-        max_age=max_age,
-        httponly=True,
-        samesite="strict",
-        secure=secure,
+    held = None if started is None else (started.session_id, started.expires_at)
+    return secret_cookie(
+        LINK_COOKIE, held, path=LINK_PREFIX, samesite="strict", now=now, secure=secure
     )
 
 
@@ -291,21 +275,15 @@ def _request(node: Node) -> dict[str, Any]:
     }
 
 
-def _client(request: Request[Any, Any, Any]) -> str:
-    return request.client.host if request.client else "unknown"
-
-
 def _refusal(refused: Exception) -> Response[Any]:
     if isinstance(refused, BadBody):
-        return _error(400, str(refused), "invalid_input")
+        return error_answer(400, str(refused), "invalid_input")
     assert isinstance(refused, DomainError)
     if isinstance(refused, LinkRefused):
-        return _error(_LINK_STATUS[refused.state], str(refused), f"link_{refused.state.value}")
-    response = _error(_STATUS.get(refused.code, 400), str(refused), refused.code)
+        return error_answer(
+            _LINK_STATUS[refused.state], str(refused), f"link_{refused.state.value}"
+        )
+    response = error_answer(_STATUS.get(refused.code, 400), str(refused), refused.code)
     if isinstance(refused, LinkThrottled):
         response.headers["retry-after"] = str(max(1, int(refused.retry_after)))
     return response
-
-
-def _error(status: int, message: str, code: str) -> Response[Any]:
-    return Response({"error": message, "code": code}, status_code=status)

@@ -9,7 +9,6 @@ through it. A link that is unknown, rotated or disabled answers the same to its 
 
 from __future__ import annotations
 
-import hashlib
 import re
 import secrets
 import uuid
@@ -21,6 +20,7 @@ from broker import _text, audit
 from broker._lookup import known_flow, require_allowed
 from broker._text import check_text
 from broker.errors import DomainError, Forbidden, InvalidInput, NotFound, StateConflict
+from broker.identities._digest import secret_digest
 from broker.services import Services
 from graph import ConflictError, Node, SetProps, UnknownNode, UpsertNode
 from policies.api_authz import Target
@@ -79,7 +79,7 @@ class LinkLookup:
 
 
 def token_hash(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
+    return secret_digest(token)
 
 
 def create_access_link(

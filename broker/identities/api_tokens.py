@@ -8,7 +8,6 @@ scopes and expiry existed carry neither property and stay full and never expirin
 
 from __future__ import annotations
 
-import hashlib
 import hmac
 import secrets
 from dataclasses import dataclass
@@ -17,6 +16,7 @@ from datetime import UTC, datetime
 from broker import audit
 from broker._lookup import load_user
 from broker.errors import Forbidden, InvalidInput, Unauthenticated
+from broker.identities._digest import secret_digest
 from broker.services import Services
 from graph import ConflictError, Node, NodeRef, SetProps, UpsertEdge, UpsertNode
 
@@ -46,8 +46,7 @@ class TokenUser(Node):
 
 
 def hash_token(token: str) -> str:
-    # Tokens carry 256 random bits, so a fast unsalted hash cannot be brute-forced.
-    return hashlib.sha256(token.encode()).hexdigest()
+    return secret_digest(token)
 
 
 def token_key(token: str) -> str:

@@ -11,7 +11,6 @@ the link in the write that stores it.
 
 from __future__ import annotations
 
-import hashlib
 import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
@@ -20,6 +19,7 @@ from broker import _text, audit
 from broker.authorize import authorize
 from broker.errors import Forbidden, StateConflict
 from broker.grants.access_details import access_details
+from broker.identities._digest import secret_digest
 from broker.identities.access_links import offered_flow, require_open, use_op
 from broker.requests._new_request import ask, decide, load_target, prepare, refuse
 from broker.requests.request_access import submit
@@ -211,7 +211,7 @@ def link_access_details(services: Services, *, viewer: LinkViewer, request: str)
 
 
 def _session_key(session_id: str) -> str:
-    return hashlib.sha256(session_id.encode()).hexdigest()
+    return secret_digest(session_id)
 
 
 def _end(key: str) -> WriteOp:

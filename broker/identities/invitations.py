@@ -8,7 +8,6 @@ the token; revoking removes it. A link that no longer works changes nothing when
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import secrets
 from dataclasses import dataclass
@@ -18,6 +17,7 @@ from broker import _text, audit
 from broker._lookup import require_allowed
 from broker._text import check_text
 from broker.errors import Forbidden, InvalidInput, NotFound, StateConflict
+from broker.identities._digest import secret_digest
 from broker.identities.passwords import hash_password
 from broker.identities.users import checked_email, checked_full_name, checked_phone, status_of
 from broker.notify import Notice, NoticeKind
@@ -197,7 +197,7 @@ def accept_invite(services: Services, *, token: str, password: str) -> Node:
 
 
 def token_hash(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
+    return secret_digest(token)
 
 
 def _new_invite(services: Services, user: str, *, actor: str) -> tuple[str, UpsertNode]:

@@ -7,12 +7,12 @@ completed sign-in (`broker.identities.mfa_sign_in` uses it up).
 
 from __future__ import annotations
 
-import hashlib
 import secrets
 from dataclasses import dataclass
 
 from broker import _text
 from broker.errors import Unauthenticated
+from broker.identities._digest import secret_digest
 from broker.services import Services
 from graph import Node, UpsertNode
 
@@ -31,7 +31,7 @@ class PendingSecondFactor:
 
 
 def challenge_key(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
+    return secret_digest(token)
 
 
 def begin_second_factor(services: Services, *, user: str, client: str) -> PendingSecondFactor:

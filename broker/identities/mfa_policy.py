@@ -40,8 +40,9 @@ def set_mfa_policy(services: Services, *, actor: str, require_for_admins: bool) 
     """Require MFA of admins who sign in with a password, or stop requiring it; as an
     admin. Setting what is set already changes nothing and logs nothing."""
     require_allowed(services, actor, "manageUsers", Target.api())
-    if _policy(services).require_for_admins == require_for_admins:
-        return _policy(services)
+    current = _policy(services)
+    if current.require_for_admins == require_for_admins:
+        return current
     now = services.clock()
     props = {"mfa_required_for_admins": require_for_admins, "updated_at": now, "updated_by": actor}
     entry = audit.Entry(

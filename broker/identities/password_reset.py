@@ -7,11 +7,11 @@ bits) is stored only as its SHA-256, the PasswordReset node's key.
 
 from __future__ import annotations
 
-import hashlib
 import secrets
 
 from broker import _text, audit
 from broker.errors import InvalidInput
+from broker.identities._digest import secret_digest
 from broker.identities.passwords import check_password_rule, hash_password
 from broker.identities.sessions import end_sessions_ops, may_sign_in
 from broker.notify import Notice, NoticeKind
@@ -27,7 +27,7 @@ _BAD_LINK = "this password reset link is unknown, used or expired: ask for a new
 
 
 def _token_key(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
+    return secret_digest(token)
 
 
 def request_password_reset(services: Services, *, email: str, client: str) -> None:

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 
 from broker import audit
 from broker.errors import Forbidden, NotFound
+from broker.identities._digest import secret_digest
 from broker.services import Services
 from graph import (
     ConflictError,
@@ -90,7 +91,7 @@ class SessionViewer:
 
 
 def session_key(session_id: str) -> str:
-    return hashlib.sha256(session_id.encode()).hexdigest()
+    return secret_digest(session_id)
 
 
 def csrf_token_for(session_id: str) -> str:
@@ -99,7 +100,7 @@ def csrf_token_for(session_id: str) -> str:
 
 
 def _csrf_hash(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
+    return secret_digest(token)
 
 
 def csrf_matches(viewer: SessionViewer, token: str | None) -> bool:
