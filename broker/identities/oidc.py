@@ -195,8 +195,15 @@ def _verified(config: OidcConfig, pending: PendingLogin, id_token: str) -> Verif
     provider = _provider(config.issuer)
     try:
         token = jwt.decode(id_token, provider.keys(id_token), algorithms=list(_ALGORITHMS))
-    except (JoseError, ValueError) as failure:
-        raise Unauthenticated(f"the ID token's signature does not verify: {failure}") from None
+    except (JoseError, ValueError):
+        # Keys as last fetched may be stale under the same key id (a provider restored or
+        # replaced at the same address): fetch them once more before refusing.
+        try:
+            token = jwt.decode(
+                id_token, provider.keys(id_token, refetch=True), algorithms=list(_ALGORITHMS)
+            )
+        except (JoseError, ValueError) as failure:
+            raise Unauthenticated(f"the ID token's signature does not verify: {failure}") from None
     claims = token.claims
     expected = jwt.JWTClaimsRegistry(
         leeway=_LEEWAY_SECONDS,
@@ -261,20 +268,22 @@ class _Provider:
     fetched_at: float
     _jwks: KeySet | None = None
 
-    def keys(self, id_token: str) -> KeySet:
-        """The provider's keys; fetched again once when the token names a key not among
-        them (the provider rotated its keys)."""
+    def keys(self, id_token: str, *, refetch: bool = False) -> KeySet:
+        """The provider's keys; fetched again when asked to or when the token names a key
+        not among them (the provider rotated its keys)."""
         kid = _key_id(id_token)
-        if self._jwks is None or (kid and not any(k.kid == kid for k in self._jwks.keys)):
+        known = self._jwks
+        if refetch or known is None or (kid and not any(k.kid == kid for k in known.keys)):
             published: Any = _get_json(self.metadata["jwks_uri"], self.issuer)
             try:
-                self._jwks = KeySet.import_key_set(published)
+                known = KeySet.import_key_set(published)
             except (JoseError, ValueError, KeyError, TypeError):
                 raise Unauthenticated(
                     f"the identity provider `{self.issuer}` publishes keys Keyturn cannot "
                     "read: ask an admin to check it"
                 ) from None
-        return self._jwks
+            self._jwks = known
+        return known
 
 
 _providers: dict[str, _Provider] = {}

@@ -36,10 +36,14 @@ class Sso:
 @pytest.fixture
 def sso(live: LiveKeyturn, monkeypatch: pytest.MonkeyPatch) -> Iterator[Sso]:
     with running_oidc_provider(live.base_url + CALLBACK) as provider:
-        monkeypatch.setenv("KEYTURN_OIDC_ISSUER", provider.issuer)
-        monkeypatch.setenv("KEYTURN_OIDC_CLIENT_ID", provider.client_id)
-        monkeypatch.setenv("KEYTURN_OIDC_CLIENT_SECRET", provider.client_secret)
+        _configure(monkeypatch, provider)
         yield Sso(live, provider)
+
+
+def _configure(monkeypatch: pytest.MonkeyPatch, provider: OidcProvider) -> None:
+    monkeypatch.setenv("KEYTURN_OIDC_ISSUER", provider.issuer)
+    monkeypatch.setenv("KEYTURN_OIDC_CLIENT_ID", provider.client_id)
+    monkeypatch.setenv("KEYTURN_OIDC_CLIENT_SECRET", provider.client_secret)
 
 
 def _browser(sso: Sso) -> httpx.Client:
@@ -227,12 +231,37 @@ def test_signing_in_again_ends_the_session_the_browser_had(sso: Sso) -> None:
     """Sessions rotate at sign-in: the old cookie's session is gone, the new one works."""
     sso.provider.sign_in_as(DEMO_GRANTEE)
     with _browser(sso) as browser:
-        browser.get("/auth/oidc/login", follow_redirects=True)
+        page = browser.get("/auth/oidc/login", follow_redirects=True)
+        assert SESSION_COOKIE in browser.cookies, (page.status_code, page.text[:500])
         first = browser.cookies[SESSION_COOKIE]
         browser.get("/auth/oidc/login", follow_redirects=True)
         assert browser.cookies[SESSION_COOKIE] != first
         assert _me(browser)["email"] == DEMO_GRANTEE
     assert _sessions_of(sso, DEMO_GRANTEE) == 1
+
+
+def test_a_provider_replaced_at_its_address_under_the_same_key_id_still_signs_people_in(
+    live: LiveKeyturn, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Keys cached from the first provider no longer verify the second one's tokens though
+    they bear the same key id: Keyturn fetches the keys once more instead of refusing."""
+    callback = live.base_url + CALLBACK
+    with running_oidc_provider(callback, key_id="the-only-key") as first:
+        _configure(monkeypatch, first)
+        first.sign_in_as(DEMO_GRANTEE)
+        with _browser(Sso(live, first)) as browser:
+            browser.get("/auth/oidc/login", follow_redirects=True)
+            assert _me(browser)["email"] == DEMO_GRANTEE
+        port = urlsplit(first.issuer).port
+    assert port is not None
+    with running_oidc_provider(callback, port=port, key_id="the-only-key") as second:
+        assert second.issuer == first.issuer
+        _configure(monkeypatch, second)
+        second.sign_in_as(DEMO_GRANTEE)
+        with _browser(Sso(live, second)) as browser:
+            page = browser.get("/auth/oidc/login", follow_redirects=True)
+            assert SESSION_COOKIE in browser.cookies, (page.status_code, page.text[:500])
+            assert _me(browser)["email"] == DEMO_GRANTEE
 
 
 def test_wrong_state_is_refused_and_signs_nobody_in(sso: Sso) -> None:

@@ -2,6 +2,7 @@
 // tests, on 127.0.0.1 with one confidential client.
 //
 //   node run.mjs --port 0 --client-id ID --client-secret SECRET --redirect-uri URI --sign-in FILE
+//     [--key-id KID]
 //
 // Prints `OIDC READY <issuer>` once it serves, and exits when its stdin closes (so it never
 // outlives the test process that started it).
@@ -33,6 +34,7 @@ const { values: args } = parseArgs({
     'client-secret': { type: 'string' },
     'redirect-uri': { type: 'string' },
     'sign-in': { type: 'string' },
+    'key-id': { type: 'string' },
   },
 });
 for (const name of ['client-id', 'client-secret', 'redirect-uri', 'sign-in']) {
@@ -42,7 +44,9 @@ for (const name of ['client-id', 'client-secret', 'redirect-uri', 'sign-in']) {
   }
 }
 
-const KEY_ID = 'keyturn-test-signing';
+// A key id of its own each run, as real providers name each key they generate, unless a
+// test asks for one (a provider replaced at the same address under the same key id).
+const KEY_ID = args['key-id'] ?? `keyturn-test-${randomBytes(8).toString('hex')}`;
 const signingJwk = await newSigningJwk();
 
 // Every account that has signed in, by `sub`: the token endpoint asks for claims after the

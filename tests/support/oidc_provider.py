@@ -75,10 +75,16 @@ class OidcProvider:
 
 @contextmanager
 def running_oidc_provider(
-    redirect_uri: str, *, client_id: str = "keyturn", timeout: float = START_TIMEOUT
+    redirect_uri: str,
+    *,
+    client_id: str = "keyturn",
+    port: int = 0,
+    key_id: str | None = None,
+    timeout: float = START_TIMEOUT,
 ) -> Iterator[OidcProvider]:
-    """Start the provider on a free loopback port with a client whose only redirect URI is
-    `redirect_uri`; yield it once its discovery document is served; stop it afterwards.
+    """Start the provider on `port` (a free loopback port when 0) with a client whose only
+    redirect URI is `redirect_uri`, signing with a fresh key named `key_id` (a fresh name
+    when None); yield it once its discovery document is served; stop it afterwards.
     It exits when its stdin closes, so it never outlives this process."""
     install()
     client_secret = secrets.token_urlsafe(24)
@@ -89,7 +95,8 @@ def running_oidc_provider(
             [
                 _node(),
                 str(OIDC_DIR / "run.mjs"),
-                "--port=0",
+                f"--port={port}",
+                *([f"--key-id={key_id}"] if key_id else []),
                 f"--client-id={client_id}",
                 f"--client-secret={client_secret}",
                 f"--redirect-uri={redirect_uri}",
