@@ -7,20 +7,15 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
-from litestar import Litestar, Request, Router, get
-from litestar.datastructures import Headers, State
+from litestar import Litestar, Request, asgi, get
+from litestar.datastructures import State
 from litestar.response import Response
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
-from litestar.types import Scope
-from strawberry.litestar import make_graphql_controller
+from litestar.types import Receive, Scope, Send
 
-from api.auth import viewer_for
 from api.auth_routes import auth_router
-from api.graphql.context import KeyturnContext
-from api.graphql.fast_json import with_fast_json
-from api.graphql.schema import schema
 from api.headers import security_headers
-from api.http_guard import GraphQLGuard, error_body, viewer_in
+from api.http_guard import GraphQLEndpoint, error_body
 from api.invite_routes import accept_invitation, invite_page
 from api.link_routes import link_router
 from api.mfa_routes import mfa_router
@@ -36,17 +31,6 @@ _log = logging.getLogger(__name__)
 @get("/healthz", sync_to_thread=False)
 def healthz() -> dict[str, str]:
     return {"status": "ok"}
-
-
-async def _graphql_context(state: State, scope: Scope, headers: Headers) -> dict[str, Any]:
-    services: Services = state.services
-    # The guard has authenticated the caller already (and answered 401 for nobody).
-    decided = viewer_in(scope)
-    if decided is None:
-        # Not through the guard (a WebSocket): authenticate here, off the loop all the same.
-        decided = await viewer_for(services, headers.get("authorization"))
-    viewer, why = decided
-    return {"keyturn": KeyturnContext(services=services, viewer=viewer, why_anonymous=why)}
 
 
 def _internal_error(request: Request[Any, Any, Any], failure: Exception) -> Response[bytes]:
@@ -84,29 +68,16 @@ def create_app(
                 services.notifier.close()
                 services.store.close()
 
-    graphql = with_fast_json(
-        make_graphql_controller(
-            schema,
-            path="/graphql",
-            context_getter=_graphql_context,
-            allow_queries_via_get=False,
-            # No subscriptions: a WebSocket would be a way around GraphQLGuard's checks.
-            subscription_protocols=(),
-            # GraphiQL loads its code from a CDN: a third party's script on the admin API.
-            graphql_ide=None,
-        )
-    )
-    guarded = Router(
-        path="/",
-        route_handlers=[graphql],
-        # A closure, not DefineMiddleware(kwargs): Litestar deep-copies kwargs, and the
-        # services hold locks.
-        middleware=[lambda app: GraphQLGuard(app, services=services)],
-    )
+    endpoint = GraphQLEndpoint(services)
+
+    @asgi("/graphql", is_mount=False, copy_scope=False)
+    async def graphql(scope: Scope, receive: Receive, send: Send) -> None:
+        await endpoint(scope, receive, send)
+
     return Litestar(
         route_handlers=[
             healthz,
-            guarded,
+            graphql,
             invite_page,
             accept_invitation,
             auth_router(public_url=public_url),

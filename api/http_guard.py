@@ -1,28 +1,27 @@
-"""The gate in front of POST /graphql: who is calling, and is the body a GraphQL request.
+"""POST /graphql: who is calling, is the body a GraphQL request, then the answer.
 
-It runs before strawberry sees anything, so a hostile body (`42`, invalid UTF-8, JSON
-nested a thousand levels deep, a gigabyte) is answered 400/413 with a GraphQL-shaped error
-instead of reaching a parser that answers 500, and an anonymous caller is answered 401
-before any field executes.
+The checks run before the schema sees anything, so a hostile body (`42`, invalid UTF-8,
+JSON nested a thousand levels deep, a gigabyte) is answered 400/413 with a GraphQL-shaped
+error instead of reaching a parser that answers 500, and an anonymous caller is answered
+401 before any field executes. What passes is run by `api.graphql.over_http`.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
 from typing import Any
 
 from litestar.datastructures import Headers
 from litestar.enums import ScopeType
-from litestar.types import ASGIApp, HTTPRequestEvent, Receive, ReceiveMessage, Scope, Send
+from litestar.types import Receive, Scope, Send
 
 from api.auth import CSRF_HEADER, CookieCaller, session_caller, viewer_for
+from api.graphql.over_http import answer
 from broker import MFA_ENROLMENT_REQUIRED, Services
 from graph import Node
 
 MAX_BODY_BYTES = 1024 * 1024
 MAX_JSON_DEPTH = 32
-_VIEWER_KEY = "keyturn.viewer"
 
 
 class _Refused(Exception):
@@ -42,22 +41,16 @@ def error_body(message: str, code: str) -> bytes:
     return json.dumps({"errors": [{"message": message, "extensions": {"code": code}}]}).encode()
 
 
-def viewer_in(scope: Scope) -> tuple[Node | None, str] | None:
-    """The caller the guard authenticated for this request, and why none; None if unguarded."""
-    decided: tuple[Node | None, str] | None = scope.get("state", {}).get(_VIEWER_KEY)
-    return decided
+class GraphQLEndpoint:
+    """The ASGI app at /graphql: only what passes the checks reaches the schema."""
 
-
-class GraphQLGuard:
-    """ASGI middleware for the GraphQL route: only what passes reaches strawberry."""
-
-    def __init__(self, app: ASGIApp, *, services: Services) -> None:
-        self._app = app
+    def __init__(self, services: Services) -> None:
         self._services = services
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != ScopeType.HTTP:
-            await self._app(scope, receive, send)
+            # No subscriptions: a WebSocket would be a way around these checks.
+            await send({"type": "websocket.close", "code": 1008, "reason": "HTTP POST only"})
             return
         headers = Headers.from_scope(scope)
         try:
@@ -66,16 +59,15 @@ class GraphQLGuard:
             viewer = await self._authenticate(headers)
             _check_content_type(headers.get("content-type"))
             body = await _read_body(receive)
-            check_graphql_body(body)
+            request = check_graphql_body(body)
         except _Refused as refused:
             await _answer(send, refused)
             return
         except _ClientGone:
             return
-        scope.setdefault("state", {})[_VIEWER_KEY] = viewer
-        await self._app(scope, _replay(body, receive), send)
+        await answer(self._services, viewer, request, scope, receive, send)
 
-    async def _authenticate(self, headers: Headers) -> tuple[Node, str]:
+    async def _authenticate(self, headers: Headers) -> Node:
         header = headers.get("authorization")
         if not header:
             # No bearer token: a browser session, whose requests carry its CSRF token.
@@ -90,10 +82,10 @@ class GraphQLGuard:
             if header:
                 challenge += ', error="invalid_token"'
             raise _Refused(401, why, "unauthenticated", {"www-authenticate": challenge})
-        return viewer, ""
+        return viewer
 
 
-def _session_viewer(caller: CookieCaller) -> tuple[Node, str]:
+def _session_viewer(caller: CookieCaller) -> Node:
     if caller.viewer is None:
         raise _Refused(
             401,
@@ -110,11 +102,11 @@ def _session_viewer(caller: CookieCaller) -> tuple[Node, str]:
         )
     if caller.mfa_enrolment_required:
         raise _Refused(403, MFA_ENROLMENT_REQUIRED, "mfa_enrolment_required")
-    return caller.viewer, ""
+    return caller.viewer
 
 
-def check_graphql_body(body: bytes) -> None:
-    """Raise `_Refused` (400) unless `body` is one GraphQL request as a JSON object."""
+def check_graphql_body(body: bytes) -> dict[str, Any]:
+    """`body` as one GraphQL request (a JSON object); `_Refused` (400) when it is not."""
     try:
         text = body.decode("utf-8")
     except UnicodeDecodeError:
@@ -136,6 +128,7 @@ def check_graphql_body(body: bytes) -> None:
     _expect(document, "variables", dict, "an object")
     _expect(document, "operationName", str, "a string")
     _expect(document, "extensions", dict, "an object")
+    return document
 
 
 def _expect(
@@ -236,21 +229,6 @@ async def _read_body(receive: Receive) -> bytes:
         chunks.append(chunk)
         if not message.get("more_body", False):
             return b"".join(chunks)
-
-
-def _replay(body: bytes, receive: Receive) -> Callable[[], Any]:
-    """A `receive` that hands the already-read body downstream, then defers to the client."""
-    delivered = False
-
-    async def replay() -> ReceiveMessage:
-        nonlocal delivered
-        if delivered:
-            return await receive()
-        delivered = True
-        event: HTTPRequestEvent = {"type": "http.request", "body": body, "more_body": False}
-        return event
-
-    return replay
 
 
 async def _answer(send: Send, refused: _Refused) -> None:

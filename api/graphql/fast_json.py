@@ -5,11 +5,9 @@ bits, say), so a response never fails for its encoder."""
 from __future__ import annotations
 
 import json
-from typing import Any, TypeVar
+from typing import Any
 
 import orjson
-
-T = TypeVar("T")
 
 
 def dumps(data: Any, *, default: Any = None) -> bytes:
@@ -23,18 +21,3 @@ def dumps(data: Any, *, default: Any = None) -> bytes:
 def size_of(data: Any) -> int:
     """How many bytes `data` takes as JSON (anything unknown counted as its text)."""
     return len(dumps(data, default=str))
-
-
-def with_fast_json(controller: type[T]) -> type[T]:
-    """strawberry's GraphQL controller, encoding responses and decoding bodies with orjson
-    (its own uses the standard library's `json`). The body reached it through
-    `api.http_guard`, which refuses what is not plain JSON, so both decoders agree on it."""
-
-    class FastJSONController(controller):  # type: ignore[valid-type,misc]
-        def encode_json(self, data: object) -> bytes:
-            return dumps(data)
-
-        def decode_json(self, data: str | bytes) -> object:
-            return orjson.loads(data)
-
-    return FastJSONController

@@ -16,14 +16,15 @@ from broker import delete_webhook, save_webhook
 class WebhookMutations:
     @strawberry.mutation(
         description="Create a webhook (no `key`) or change one; deliveries are signed with "
-        "its secret, returned only when it is created. `events` are notice kinds."
+        "its secret, returned only when it is created. `events` are notice kinds. A change "
+        "without `url` keeps the stored one (pause or rename without knowing it)."
     )
     async def save_webhook(
         self,
         info: Info[Any, Any],
         name: str,
-        url: str,
         events: list[str],
+        url: str | None = None,
         enabled: bool = True,
         key: str | None = None,
     ) -> SavedWebhook:

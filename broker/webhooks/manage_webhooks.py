@@ -12,7 +12,7 @@ from broker import _text, audit
 from broker._lookup import require_allowed
 from broker._text import check_text
 from broker.errors import InvalidInput, NotFound
-from broker.grants.secrets import seal
+from broker.grants.secrets import seal, unseal
 from broker.notify import MAIL_ONLY, NoticeKind
 from broker.outbound import where
 from broker.services import Services
@@ -29,27 +29,34 @@ def save_webhook(
     *,
     actor: str,
     name: str,
-    url: str,
+    url: str | None,
     events: Sequence[str],
     enabled: bool = True,
     key: str | None = None,
 ) -> tuple[Node, str | None]:
     """Create a webhook (no `key`) or change webhook `key`; return it and, when created, its
-    signing secret: the only time it leaves Keyturn. A change keeps the stored secret.
+    signing secret: the only time it leaves Keyturn. A change keeps the stored secret, and
+    the stored URL when `url` is None (it is never shown again: its path may be a secret).
     The URL must be an allowed target (broker.outbound, as for KEYTURN_WEBHOOKS)."""
     require_allowed(services, actor, _ACTION, Target.api())
     check_text("webhook name", name, most=_text.NAME)
-    check_text("webhook url", url, most=MOST_URL)
+    if url is not None:
+        check_text("webhook url", url, most=MOST_URL)
     if key is not None:
         check_text("webhook key", key, most=_text.KEY)
     if not name.strip():
         raise InvalidInput("a webhook needs a name")
     kinds = _event_kinds(events)
-    services.outbound.check(url, what=f"webhook url `{where(url)}`")
     store = services.store
     existing = None if key is None else store.get_node("Webhook", key)
     if key is not None and existing is None:
         raise NotFound(f"webhook `{key}` does not exist: leave the key out to create one")
+    if url is None:
+        if existing is None:
+            raise InvalidInput("a new webhook needs a url: where Keyturn posts its notices")
+        url = unseal(str(existing.props["url"]))
+    # The stored URL too: the outbound rules may have closed its target since it was saved.
+    services.outbound.check(url, what=f"webhook url `{where(url)}`")
     if existing is None and len(store.find_nodes("Webhook", limit=MOST_WEBHOOKS)) >= MOST_WEBHOOKS:
         raise InvalidInput(f"at most {MOST_WEBHOOKS} webhooks: delete one you no longer use")
     now = services.clock()

@@ -11,6 +11,7 @@ import dataclasses
 import os
 import shutil
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -44,11 +45,10 @@ class Portal:
         return [str(m.get_content()) for m in self.mail.inbox.to(address)]
 
 
-@pytest.fixture(scope="package")
-def portal(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Portal]:
-    if not (WEB_DIST / "index.html").is_file():
-        pytest.fail("the web app is not built: run `make web` (make test does it first)")
-    services = open_services(f"embedded:{tmp_path_factory.mktemp('browser') / 'graph.db'}")
+@contextmanager
+def running_keyturn(graph_db: Path) -> Iterator[Portal]:
+    """A Keyturn on `graph_db` with the demo organisation, served on a free port."""
+    services = open_services(f"embedded:{graph_db}")
     seed_demo(services)
     # The demo's database flow, letting a grant be extended twice (the demo allows none).
     readers = dataclasses.replace(DEMO_FLOWS[0], max_extensions=2)
@@ -61,6 +61,14 @@ def portal(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Portal]:
             yield Portal(url, services, passwords, mail)
     finally:
         services.store.close()
+
+
+@pytest.fixture(scope="package")
+def portal(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Portal]:
+    if not (WEB_DIST / "index.html").is_file():
+        pytest.fail("the web app is not built: run `make web` (make test does it first)")
+    with running_keyturn(tmp_path_factory.mktemp("browser") / "graph.db") as running:
+        yield running
 
 
 @pytest.fixture(scope="package")

@@ -103,3 +103,19 @@ export function timeLeft(until: string | null | undefined, now: number): string 
 export function when(iso: string | null | undefined): string {
   return iso ? new Date(iso).toLocaleString() : "—";
 }
+
+/** One page of a long list already in memory, and the Previous/Next buttons that move it: a
+ * table of thousands of rows would be slow to draw and to read. Back to the start on new rows. */
+export function usePage<T>(rows: T[], size: number, what: string) {
+  const [start, setStart] = useState(0);
+  useEffect(() => setStart(0), [rows]);
+  const shown = rows.slice(start, start + size);
+  const pager = rows.length <= size ? null : (
+    <nav className="pager" aria-label={`Pages of ${what}`}>
+      <button type="button" className="secondary" disabled={start === 0} onClick={() => setStart(Math.max(0, start - size))}>Previous</button>
+      <span role="status">{`${what} ${(start + 1).toLocaleString()} to ${(start + shown.length).toLocaleString()} of ${rows.length.toLocaleString()}`}</span>
+      <button type="button" className="secondary" disabled={start + size >= rows.length} onClick={() => setStart(start + size)}>Next</button>
+    </nav>
+  );
+  return { shown, pager };
+}

@@ -274,8 +274,8 @@ export const Dashboard = graphql(`
 `);
 
 export const WhoCanAccess = graphql(`
-  query WhoCanAccess($resource: String!, $kind: ResourceKind!) {
-    whoCanAccess(resource: $resource, kind: $kind, first: 100) {
+  query WhoCanAccess($resource: String!, $kind: ResourceKind!, $first: Int!, $offset: Int!) {
+    whoCanAccess(resource: $resource, kind: $kind, first: $first, offset: $offset) {
       identity {
         kind
         key
@@ -300,8 +300,8 @@ export const WhoCanAccess = graphql(`
 `);
 
 export const EffectiveAccess = graphql(`
-  query EffectiveAccess($identity: String!) {
-    effectiveAccess(identity: $identity, first: 100) {
+  query EffectiveAccess($identity: String!, $first: Int!, $offset: Int!) {
+    effectiveAccess(identity: $identity, first: $first, offset: $offset) {
       identity {
         kind
         key
@@ -326,8 +326,8 @@ export const EffectiveAccess = graphql(`
 `);
 
 export const AccessPaths = graphql(`
-  query AccessPaths($identity: String!, $resource: String!) {
-    accessPaths(identity: $identity, resource: $resource, first: 100) {
+  query AccessPaths($identity: String!, $resource: String!, $first: Int!, $offset: Int!) {
+    accessPaths(identity: $identity, resource: $resource, first: $first, offset: $offset) {
       nodes {
         kind
         key
@@ -531,7 +531,7 @@ export const Webhooks = graphql(`
 `);
 
 export const SaveWebhook = graphql(`
-  mutation SaveWebhook($key: String, $name: String!, $url: String!, $events: [String!]!, $enabled: Boolean!) {
+  mutation SaveWebhook($key: String, $name: String!, $url: String, $events: [String!]!, $enabled: Boolean!) {
     saveWebhook(key: $key, name: $name, url: $url, events: $events, enabled: $enabled) {
       secret
       webhook {

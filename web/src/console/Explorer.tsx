@@ -1,75 +1,28 @@
 // The access-graph explorer: who can access a resource, what a person reaches, and the
-// paths between the two, each drawn as a small layered graph (SVG) beside a table.
+// paths between the two, read page after page and drawn as a layered graph beside a table.
 import { Fragment, useState, type FormEvent } from "react";
 import { request } from "../api/graphql";
+import { MOST_ROWS, readAll } from "../api/paging";
+import { PathGraph, type Path, type Ref } from "./PathGraph";
 import { AccessPaths, BlastRadiusOf, BrowseNode, EffectiveAccess, WhoCanAccess, WhoCouldRequest } from "../api/console";
 import { BlastView, CypherBox, RequesterTable, SavedQueriesPanel } from "./ExplorerTools";
 import type { BlastRadiusOfQuery, BrowseNodeQuery, WhoCouldRequestQuery } from "../gql/graphql";
-import { Empty, ErrorNote, Loading, useAction, when } from "../ui";
+import { Empty, ErrorNote, Loading, useAction, usePage, when } from "../ui";
 
-interface Ref { kind: string; key: string }
-interface Path { nodes: Ref[]; edges: string[] }
 interface Row { identity: Ref; resource: Ref; grant: string; standing: boolean; expiresAt?: string | null; permissions: string[]; path: Path }
 
-const COLUMN = 190;
-const ROW = 46;
-
-/** The union of `paths`, each node placed in the column of its distance from the start. */
-export function PathGraph({ paths, label }: { paths: Path[]; label: string }) {
-  const place = new Map<string, { x: number; y: number; ref: Ref }>();
-  const perColumn: number[] = [];
-  const edges = new Map<string, { from: string; to: string; kind: string }>();
-  for (const path of paths) {
-    path.nodes.forEach((ref, depth) => {
-      const id = `${ref.kind}:${ref.key}`;
-      if (!place.has(id)) {
-        const row = perColumn[depth] ?? 0;
-        perColumn[depth] = row + 1;
-        place.set(id, { x: depth * COLUMN + 10, y: row * ROW + 10, ref });
-      }
-      if (depth > 0) {
-        const from = `${path.nodes[depth - 1].kind}:${path.nodes[depth - 1].key}`;
-        edges.set(`${from}>${id}`, { from, to: id, kind: path.edges[depth - 1] ?? "" });
-      }
-    });
-  }
-  if (place.size === 0) return null;
-  const width = perColumn.length * COLUMN + 20;
-  const height = Math.max(...perColumn) * ROW + 20;
-  return (
-    <svg role="img" aria-label={label} width={width} height={height} className="graph">
-      {[...edges.values()].map((e) => {
-        const a = place.get(e.from)!;
-        const b = place.get(e.to)!;
-        return (
-          <g key={`${e.from}>${e.to}`}>
-            <line x1={a.x + 160} y1={a.y + 15} x2={b.x} y2={b.y + 15} stroke="#8792a8" markerEnd="url(#arrow)" />
-            <text x={(a.x + 160 + b.x) / 2} y={(a.y + b.y) / 2 + 10} fontSize="9" textAnchor="middle">{e.kind}</text>
-          </g>
-        );
-      })}
-      {[...place.entries()].map(([id, p]) => (
-        <g key={id}>
-          <rect x={p.x} y={p.y} width={160} height={30} rx={5} fill="#fff" stroke="#2451b3" />
-          <text x={p.x + 6} y={p.y + 19} fontSize="11">{`${p.ref.kind}: ${p.ref.key}`.slice(0, 28)}</text>
-        </g>
-      ))}
-      <defs>
-        <marker id="arrow" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="6" markerHeight="6" orient="auto">
-          <path d="M0,0 L10,5 L0,10 z" fill="#8792a8" />
-        </marker>
-      </defs>
-    </svg>
-  );
-}
+/** Rows of the table shown at once; the graph beside it draws them all. */
+const TABLE_PAGE = 100;
 
 function AccessTable({ rows, caption }: { rows: Row[]; caption: string }) {
+  const { shown, pager } = usePage(rows, TABLE_PAGE, "Rows");
   return (
+    <div>
     <table>
       <caption>{caption}</caption>
       <thead><tr>{["Identity", "Resource", "Permissions", "How", "Until", "Path"].map((h) => <th key={h} scope="col">{h}</th>)}</tr></thead>
       <tbody>
-        {rows.map((r, i) => (
+        {shown.map((r, i) => (
           <tr key={i}>
             <td>{r.identity.key}</td><td>{r.resource.key}</td><td>{r.permissions.join(", ")}</td>
             <td>{r.standing ? "standing" : `grant ${r.grant}`}</td><td>{when(r.expiresAt)}</td>
@@ -78,6 +31,18 @@ function AccessTable({ rows, caption }: { rows: Row[]; caption: string }) {
         ))}
       </tbody>
     </table>
+    {pager}
+    </div>
+  );
+}
+
+function PathList({ paths }: { paths: Path[] }) {
+  const { shown, pager } = usePage(paths, TABLE_PAGE, "Paths");
+  return (
+    <div>
+      <ul>{shown.map((p, i) => <li key={i}>{p.nodes.map((n, j) => `${j ? ` -${p.edges[j - 1]}→ ` : ""}${n.key}`).join("")}</li>)}</ul>
+      {pager}
+    </div>
   );
 }
 
@@ -129,7 +94,15 @@ export function ExplorerPage() {
   const [browsed, setBrowsed] = useState<Browsed | null>(null);
   const [requesters, setRequesters] = useState<WhoCouldRequestQuery["whoCouldRequest"] | null>(null);
   const [radius, setRadius] = useState<BlastRadiusOfQuery["blastRadius"] | null>(null);
+  const [read, setRead] = useState(0);
+  const [complete, setComplete] = useState(true);
   const { busy, error, run } = useAction();
+
+  function show(found: Row[] | null, drawn: Path[], whole: boolean) {
+    setRows(found);
+    setPaths(drawn);
+    setComplete(whole);
+  }
 
   async function open(kind: string, key: string) {
     setNodeKind(kind);
@@ -146,20 +119,25 @@ export function ExplorerPage() {
     setRadius(null);
     if (mode === "browse") return open(nodeKind, identity.trim());
     await run(async () => {
+      const read = { progress: setRead };
+      setRead(0);
+      setComplete(true);
       if (mode === "who") {
-        const found = (await request(WhoCanAccess, { resource: resource.trim(), kind: "RESOURCE" })).whoCanAccess;
-        setRows(found);
-        setPaths(found.map((r) => r.path));
+        const found = await readAll(async (first, offset) =>
+          (await request(WhoCanAccess, { resource: resource.trim(), kind: "RESOURCE", first, offset })).whoCanAccess, read);
+        show(found.rows, found.rows.map((r) => r.path), found.complete);
       } else if (mode === "could") {
         setRequesters((await request(WhoCouldRequest, { resource: resource.trim() })).whoCouldRequest);
       } else if (mode === "blast") {
         setRadius((await request(BlastRadiusOf, { identity: identity.trim() })).blastRadius);
       } else if (mode === "what") {
-        const found = (await request(EffectiveAccess, { identity: identity.trim() })).effectiveAccess;
-        setRows(found);
-        setPaths(found.map((r) => r.path));
+        const found = await readAll(async (first, offset) =>
+          (await request(EffectiveAccess, { identity: identity.trim(), first, offset })).effectiveAccess, read);
+        show(found.rows, found.rows.map((r) => r.path), found.complete);
       } else {
-        setPaths((await request(AccessPaths, { identity: identity.trim(), resource: resource.trim() })).accessPaths);
+        const found = await readAll(async (first, offset) =>
+          (await request(AccessPaths, { identity: identity.trim(), resource: resource.trim(), first, offset })).accessPaths, read);
+        show(null, found.rows, found.complete);
       }
     });
   }
@@ -192,7 +170,7 @@ export function ExplorerPage() {
         <button type="submit" disabled={busy}>Ask</button>
       </form>
       <ErrorNote message={error} />
-      {busy && <Loading what="the answer" />}
+      {busy && <Loading what={read > 0 ? `the answer (${read.toLocaleString()} rows so far)` : "the answer"} />}
       {mode === "browse" && browsed && <NodeView node={browsed} open={(kind, key) => void open(kind, key)} />}
       {mode === "could" && requesters && <RequesterTable rows={requesters} />}
       {mode === "blast" && radius && <BlastView radius={radius} identity={identity.trim()} />}
@@ -200,10 +178,9 @@ export function ExplorerPage() {
         <Empty>No access found.</Empty>
       ) : (
         <div className="explorer">
+          {!complete && <p className="muted">{`More than ${MOST_ROWS.toLocaleString()} rows: the first ${MOST_ROWS.toLocaleString()} are shown.`}</p>}
           <PathGraph paths={paths} label="Access paths" />
-          {rows ? <AccessTable rows={rows} caption="Access, with its path" /> : (
-            <ul>{paths.map((p, i) => <li key={i}>{p.nodes.map((n, j) => `${j ? ` -${p.edges[j - 1]}→ ` : ""}${n.key}`).join("")}</li>)}</ul>
-          )}
+          {rows ? <AccessTable rows={rows} caption="Access, with its path" /> : <PathList paths={paths} />}
         </div>
       ))}
       <SavedQueriesPanel />

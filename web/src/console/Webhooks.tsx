@@ -1,15 +1,11 @@
 // Notification webhooks admins keep: add one (its signing secret shown once, never again),
-// list them with the host they point at and the events they get, delete one.
+// list them with the host they point at and the events they get; edit, pause, resume or
+// delete one.
 import { useState, type FormEvent } from "react";
 import { request } from "../api/graphql";
 import { DeleteWebhook, SaveWebhook, Webhooks } from "../api/console";
 import { Empty, ErrorNote, Loading, useAction, useLoad, when } from "../ui";
-
-// The notice kinds a webhook may get (invitations, resets and link codes are mailed only).
-const EVENTS = [
-  "RequestCreated", "Approved", "Rejected", "Granted", "Failed", "Revoked", "Expired",
-  "Extended", "ExpiringSoon", "TimedOut", "Cancelled", "TaskOpened",
-];
+import { EventsPicker, WebhookEditor, type StoredWebhook } from "./WebhookEditor";
 
 export function WebhooksPage() {
   const [name, setName] = useState("");
@@ -17,11 +13,26 @@ export function WebhooksPage() {
   const [events, setEvents] = useState<string[]>(["Granted"]);
   const [shown, setShown] = useState<string | null>(null);
   const { data, error, reload } = useLoad(async () => (await request(Webhooks)).webhooks, []);
+  const [editing, setEditing] = useState<StoredWebhook | null>(null);
+  const [notice, setNotice] = useState<string | null>(null);
   const saving = useAction();
   const changing = useAction();
 
-  function toggle(kind: string) {
-    setEvents((now) => (now.includes(kind) ? now.filter((k) => k !== kind) : [...now, kind]));
+  function edit(webhook: StoredWebhook) {
+    setNotice(null);
+    setEditing(webhook);
+  }
+
+  // One click: the stored URL is kept (no `url` sent), as are the name and events.
+  async function setEnabled(webhook: StoredWebhook, enabled: boolean) {
+    setNotice(null);
+    const done = await changing.run(() =>
+      request(SaveWebhook, { key: webhook.key, name: webhook.name, url: null, events: webhook.events, enabled }),
+    );
+    if (done) {
+      setNotice(`${enabled ? "Resumed" : "Paused"} ${webhook.name}.`);
+      reload();
+    }
   }
 
   async function submit(event: FormEvent) {
@@ -41,14 +52,7 @@ export function WebhooksPage() {
       <form onSubmit={submit} aria-label="Add a webhook" className="inline-form wrap">
         <label>Name<input required value={name} onChange={(e) => setName(e.target.value)} /></label>
         <label>URL<input required type="url" value={url} onChange={(e) => setUrl(e.target.value)} /></label>
-        <fieldset>
-          <legend>Events</legend>
-          {EVENTS.map((kind) => (
-            <label key={kind}>
-              <input type="checkbox" checked={events.includes(kind)} onChange={() => toggle(kind)} /> {kind}
-            </label>
-          ))}
-        </fieldset>
+        <EventsPicker chosen={events} change={setEvents} />
         <button type="submit" disabled={saving.busy}>Add webhook</button>
         <ErrorNote message={saving.error} />
       </form>
@@ -77,6 +81,12 @@ export function WebhooksPage() {
                 <td>{when(w.createdAt)}</td>
                 <td>{w.enabled ? "enabled" : "paused"}</td>
                 <td>
+                  <button type="button" className="secondary" aria-label={`Edit ${w.name}`} onClick={() => edit(w)}>Edit</button>{" "}
+                  {w.enabled ? (
+                    <button type="button" className="secondary" disabled={changing.busy} aria-label={`Pause ${w.name}`} onClick={() => void setEnabled(w, false)}>Pause</button>
+                  ) : (
+                    <button type="button" className="secondary" disabled={changing.busy} aria-label={`Resume ${w.name}`} onClick={() => void setEnabled(w, true)}>Resume</button>
+                  )}{" "}
                   <button type="button" className="danger" disabled={changing.busy} aria-label={`Delete ${w.name}`}
                     onClick={() => void changing.run(() => request(DeleteWebhook, { key: w.key })).then((ok) => ok && reload())}>
                     Delete
@@ -86,6 +96,12 @@ export function WebhooksPage() {
             ))}
           </tbody>
         </table>
+      )}
+      {notice && <p role="status">{notice}</p>}
+      {editing && (
+        <WebhookEditor key={editing.key} webhook={editing}
+          cancel={() => setEditing(null)}
+          saved={(saved) => { setEditing(null); setNotice(`Saved ${saved}.`); reload(); }} />
       )}
     </main>
   );

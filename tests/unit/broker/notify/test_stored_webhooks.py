@@ -25,6 +25,7 @@ from broker import (
     stored_webhooks,
 )
 from broker.demo import DEMO_ADMIN, DEMO_GRANTEE
+from broker.grants.secrets import unseal
 from broker.notify import (
     SIGNATURE_HEADER,
     TIMESTAMP_HEADER,
@@ -140,6 +141,55 @@ def test_saved_webhook_receives_signed_notices_read_at_delivery(
         assert receiver.events == ["Granted"]
     finally:
         notifier.close()
+
+
+def test_a_change_without_a_url_keeps_the_stored_one_and_a_new_webhook_needs_one(
+    loopback: Services, receiver: Receiver, tmp_path: object
+) -> None:
+    """Pausing, resuming or renaming needs no URL (the page never gets it back, its path may
+    be a secret): deliveries still reach the stored URL. Creating without one is refused."""
+    node, secret = save_webhook(
+        loopback, actor=DEMO_ADMIN, name="chat", url=receiver.url, events=["Granted"]
+    )
+    assert secret
+    receiver.secret = secret
+    paused, _ = save_webhook(
+        loopback,
+        actor=DEMO_ADMIN,
+        key=node.key,
+        name="chat",
+        url=None,
+        events=["Granted"],
+        enabled=False,
+    )
+    assert paused.props["enabled"] is False
+    assert unseal(str(paused.props["url"])) == receiver.url
+    resumed, kept_secret = save_webhook(
+        loopback,
+        actor=DEMO_ADMIN,
+        key=node.key,
+        name="team chat",
+        url=None,
+        events=["Granted", "Revoked"],
+    )
+    assert kept_secret is None and resumed.props["name"] == "team chat"
+    notifier = Notifier(
+        mailer=OutboxMailer(f"{tmp_path}/outbox"),
+        retry=FAST,
+        outbound=loopback.outbound,
+        stored_webhooks=partial(stored_webhooks, loopback.store),
+    )
+    try:
+        notifier.publish(_notice(NoticeKind.REVOKED))
+        assert notifier.drain()
+    finally:
+        notifier.close()
+    assert receiver.events == ["Revoked"] and receiver.bad_signatures == 0
+
+    before = list_webhooks(loopback, actor=DEMO_ADMIN)
+    with pytest.raises(InvalidInput, match="a new webhook needs a url"):
+        save_webhook(loopback, actor=DEMO_ADMIN, name="other", url=None, events=["Granted"])
+    assert list_webhooks(loopback, actor=DEMO_ADMIN) == before
 
 
 def test_non_admin_is_refused_and_nothing_is_stored(loopback: Services, receiver: Receiver) -> None:
