@@ -13,6 +13,7 @@ from pathlib import Path
 
 from broker._backoff import RetryPolicy
 from broker.errors import InvalidInput
+from broker.notify._compose import plain_text_message
 from broker.notify._events import Notice, NoticeKind
 from broker.notify._mail import Mailer, mailer_for
 from broker.notify._render import free_text, name
@@ -308,12 +309,7 @@ class Notifier:
         self._worker.close()
 
     def _message(self, *, to: str, subject: str, body: str) -> EmailMessage:
-        message = EmailMessage()
-        message["From"] = self._sender
-        message["To"] = to
-        message["Subject"] = subject
-        message.set_content(body)
-        return message
+        return plain_text_message(sender=self._sender, to=to, subject=subject, body=body)
 
 
 @dataclass(frozen=True, kw_only=True)
