@@ -31,6 +31,21 @@ class GraphStore(Protocol):
     def write(self, ops: Sequence[WriteOp]) -> None:
         """Apply every op or none; raise ConflictError, UnknownNode or SchemaViolation."""
 
+    def write_from(
+        self,
+        ops: Sequence[WriteOp],
+        locked: NodeRef,
+        build: Callable[[Props], Sequence[WriteOp]],
+    ) -> None:
+        """Apply `ops`, then what `build` makes of node `locked`'s properties as this write
+        finds them (the node is created without properties when absent), all or none.
+
+        The node is locked before it is read and stays locked until the write commits, so
+        writes through one node (the activity log's head) run one after another: none
+        reads a value another is about to change, and none has to be retried. `build` runs
+        inside the write: it must be quick and must not use the store.
+        """
+
     def import_batches(
         self,
         batches: Iterable[Sequence[WriteOp]],

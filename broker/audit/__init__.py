@@ -7,7 +7,7 @@ or to `append` (a trace with no change of its own, such as a denied request).
 
 from __future__ import annotations
 
-from broker.audit._chain import GENESIS, AuditBusy, Entry, event_key, write, write_all
+from broker.audit._chain import GENESIS, Entry, event_key, write, write_all
 from broker.audit._export import COLUMNS, FORMATS, export, export_csv, export_json
 from broker.audit._read import AuditEvent, AuditFilter, VerifyReport, read_events, verify_chain
 from graph import GraphStore
@@ -22,7 +22,6 @@ __all__ = [
     "COLUMNS",
     "FORMATS",
     "GENESIS",
-    "AuditBusy",
     "AuditEvent",
     "AuditFilter",
     "Entry",

@@ -31,7 +31,16 @@ from graph.query import (
     tokenize,
 )
 from graph.validate import check_ops
-from graph.values import Edge, IdentityContext, Node, NodeRef, Props, ResourceContext, WriteOp
+from graph.values import (
+    Edge,
+    IdentityContext,
+    Node,
+    NodeRef,
+    Props,
+    ResourceContext,
+    UpsertNode,
+    WriteOp,
+)
 
 _FREEZE_FROM_NODES = 10_000
 
@@ -80,6 +89,23 @@ class EmbeddedStore:
             plan = plan_write(self._memory, ops)
             self._log.commit(plan)
             # Memory follows only a committed transaction, so a failure changes neither.
+            self._memory.apply(plan)
+
+    def write_from(
+        self,
+        ops: Sequence[WriteOp],
+        locked: NodeRef,
+        build: Callable[[Props], Sequence[WriteOp]],
+    ) -> None:
+        ops = list(ops)
+        with self._lock:  # every write holds it: nothing changes the node meanwhile
+            self._check_open()
+            found = self._memory.node((locked.kind, locked.key))
+            created = [] if found is not None else [UpsertNode(locked.kind, locked.key, {})]
+            everything = [*ops, *created, *build(copy_props(found or {}))]
+            check_ops(everything)
+            plan = plan_write(self._memory, everything)
+            self._log.commit(plan)
             self._memory.apply(plan)
 
     def import_batches(

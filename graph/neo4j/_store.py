@@ -93,6 +93,36 @@ class Neo4jStore:
             with self._session() as session:  # statement by statement, with precise errors
                 session.execute_write(apply, ops)
 
+    def write_from(
+        self,
+        ops: Sequence[WriteOp],
+        locked: NodeRef,
+        build: Callable[[Props], Sequence[WriteOp]],
+    ) -> None:
+        ops = list(ops)
+        check_ops(ops)
+        if locked.kind not in NODE_KINDS:
+            raise UnknownNode(locked)
+
+        def locked_write(tx: ManagedTransaction, explained: bool) -> None:
+            # Run again from here by the driver on a transient failure: `build` sees the
+            # node as that attempt finds it.
+            record = tx.run(_cypher.lock_node(locked.kind), key=locked.key).single(strict=True)
+            everything = [*ops, *build(visible(record["props"]))]
+            check_ops(everything)
+            if explained:
+                apply(tx, everything)
+                return
+            query, params, check = one_statement(everything)
+            check(tx.run(query, params))
+
+        try:
+            with self._session() as session:
+                session.execute_write(locked_write, False)
+        except Fallback:
+            with self._session() as session:  # statement by statement, with precise errors
+                session.execute_write(locked_write, True)
+
     def import_batches(
         self,
         batches: Iterable[Sequence[WriteOp]],

@@ -95,6 +95,17 @@ def set_props(kind: str, rows: str = "rows") -> str:
     )
 
 
+def lock_node(kind: str) -> str:
+    """Lock node `$key` (made without properties when absent) and return its properties:
+    they stay as read until the transaction ends, whatever other writers try."""
+    return (
+        f"MERGE (n:{label(kind)} {{key: $key}})\n"
+        f"SET n.{LOCK} = true\n"
+        f"REMOVE n.{LOCK}\n"
+        f"RETURN properties(n) AS props"
+    )
+
+
 def delete_nodes(kind: str, rows: str = "rows") -> str:
     return f"UNWIND ${rows} AS row\nMATCH (n:{label(kind)} {{key: row.key}})\nDETACH DELETE n"
 

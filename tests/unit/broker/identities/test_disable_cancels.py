@@ -3,7 +3,7 @@ with a trace), then their grants are revoked."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any, cast
 
 import pytest
@@ -13,6 +13,7 @@ from broker.demo import DEMO_ADMIN, DEMO_GRANTEE
 from broker.grants._grants import RevokeFailed
 from broker.identities.disable_user import disable_user
 from graph import GraphStore, Node, NodeRef, SetProps, UpsertEdge, UpsertNode, WriteOp
+from graph.values import Props
 from tests.support.clock import ManualClock
 from tests.support.grants_lab import RESOURCE, access_keys, add_lab, ask, state_of
 
@@ -112,6 +113,16 @@ class _ApproverFirst:
         return getattr(self._store, name)
 
     def write(self, ops: Sequence[WriteOp]) -> None:
+        self._race_if_cancelling(ops)
+        self._store.write(ops)
+
+    def write_from(
+        self, ops: Sequence[WriteOp], locked: NodeRef, build: Callable[[Props], Sequence[WriteOp]]
+    ) -> None:
+        self._race_if_cancelling(ops)
+        self._store.write_from(ops, locked, build)
+
+    def _race_if_cancelling(self, ops: Sequence[WriteOp]) -> None:
         if not self._raced and any(
             isinstance(op, SetProps)
             and op.key == self._request
@@ -126,7 +137,6 @@ class _ApproverFirst:
                     )
                 ]
             )
-        self._store.write(ops)
 
 
 def test_a_request_an_approver_approves_during_the_disable_is_cancelled_from_approved(

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from broker import RequestState, Services, audit, request_access
 from broker.demo import DEMO_GRANTEE
-from graph import GraphStore, Node, WriteOp
+from graph import GraphStore, Node, NodeRef, WriteOp
+from graph.values import Props
 
 
 class _CountingStore:
@@ -19,6 +20,12 @@ class _CountingStore:
     def write(self, ops: Sequence[WriteOp]) -> None:
         self.writes += 1
         self.inner.write(ops)
+
+    def write_from(
+        self, ops: Sequence[WriteOp], locked: NodeRef, build: Callable[[Props], Sequence[WriteOp]]
+    ) -> None:
+        self.writes += 1
+        self.inner.write_from(ops, locked, build)
 
     def __getattr__(self, name: str) -> object:
         return getattr(self.inner, name)
