@@ -208,6 +208,7 @@ def _serve(args: argparse.Namespace) -> int:
         WORKER_GRAPH,
         WORKER_PUBLIC_URL,
         bootstrap,
+        freeze_startup_heap,
         serving_app,
         workers_refusal,
     )
@@ -242,6 +243,7 @@ def _serve(args: argparse.Namespace) -> int:
         flush=True,
     )
     if args.workers == 1:
+        freeze_startup_heap()
         uvicorn.run(app, host=args.host, port=args.port, log_level="info", loop=_LOOP, http=_HTTP)
         return 0
     # Each worker opens its own graph connection and runs its own scheduler (its

@@ -4,6 +4,7 @@ each serving process runs (one, or `--workers N` of them on Neo4j)."""
 from __future__ import annotations
 
 import dataclasses
+import gc
 import os
 from functools import partial
 from typing import TYPE_CHECKING
@@ -69,11 +70,23 @@ def worker_app() -> Litestar:
     from api.config import Settings
 
     services = open_services(os.environ[WORKER_GRAPH])
-    return serving_app(
+    app = serving_app(
         services,
         public_url=os.environ[WORKER_PUBLIC_URL],
         expiry_interval=Settings.from_env().expiry_interval,
     )
+    freeze_startup_heap()
+    return app
+
+
+def freeze_startup_heap() -> None:
+    """Move what start-up built (the app, the schema, the policies, the graph) out of the
+    collector's sight. Those objects live as long as the process, yet each full collection
+    rescanned them all, a pause of tens of milliseconds on whichever requests it landed:
+    the p99 of `{ me { email } }` at 8 clients fell from ~97 ms to ~21 ms once they were
+    frozen (tests/bench/bench_api.py, embedded graph)."""
+    gc.collect()
+    gc.freeze()
 
 
 def open_services(graph_url: str) -> Services:
