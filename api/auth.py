@@ -6,9 +6,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-from anyio import to_thread
 from litestar.datastructures import Cookie
 
+from api.off_loop import off_loop
 from api.token_cache import token_cache_for
 from broker import (
     DomainError,
@@ -43,12 +43,12 @@ async def viewer_for(services: Services, header: str | None) -> tuple[Node | Non
         return None, why
     cache = token_cache_for(services)
     if cache is None:
-        return await to_thread.run_sync(_authenticated, services, token)
+        return await off_loop(_authenticated, services, token)
     remembered = cache.viewer(token, services.clock())
     if remembered is not None:
         return remembered, ""
     changes = cache.changes()  # before the read: a change during it makes the entry stale
-    viewer, why = await to_thread.run_sync(_authenticated, services, token)
+    viewer, why = await off_loop(_authenticated, services, token)
     if viewer is not None:
         cache.remember(token, viewer, changes=changes, now=services.clock())
     return viewer, why
@@ -80,7 +80,7 @@ async def session_caller(
             return None, False
         return found, mfa_enrolment_required(services, found.user, method=found.method)
 
-    found, enrol_first = await to_thread.run_sync(look_up)
+    found, enrol_first = await off_loop(look_up)
     if found is None:
         return CookieCaller(None, False)
     return CookieCaller(found.user, csrf_matches(found, csrf_header), enrol_first)
@@ -88,7 +88,7 @@ async def session_caller(
 
 async def session_of(services: Services, session_id: str) -> SessionViewer | None:
     """The live session behind `session_id`, looked up off the event loop."""
-    return await to_thread.run_sync(session_viewer, services, session_id)
+    return await off_loop(session_viewer, services, session_id)
 
 
 def session_cookie_in(cookie_header: str | None, name: str = SESSION_COOKIE) -> str | None:

@@ -7,7 +7,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from anyio import to_thread
 from litestar import Request, Router, get, post
 from litestar.datastructures import State
 from litestar.response import Response
@@ -21,6 +20,7 @@ from api.auth import (
     session_of,
 )
 from api.form_fields import BadBody, string_fields
+from api.off_loop import off_loop
 from broker import (
     DomainError,
     PendingSecondFactor,
@@ -67,7 +67,7 @@ def auth_router(*, public_url: str | None) -> Router:
         client = client_address(request)
         stale = session_cookie_in(request.headers.get("cookie"))
         try:
-            started = await to_thread.run_sync(
+            started = await off_loop(
                 lambda: sign_in(
                     services, email=fields["email"], password=fields["password"], client=client
                 )
@@ -75,7 +75,7 @@ def auth_router(*, public_url: str | None) -> Router:
         except DomainError as refused:
             return refusal_answer(refused)
         if stale is not None:  # rotate: whatever id the browser had ends here
-            await to_thread.run_sync(end_session, services, stale)
+            await off_loop(end_session, services, stale)
         if isinstance(started, PendingSecondFactor):  # a code finishes it: POST /auth/mfa/verify
             waiting = Response({"mfa_required": True}, status_code=200)
             now = services.clock()
@@ -99,7 +99,7 @@ def auth_router(*, public_url: str | None) -> Router:
         if session_id is not None and viewer is not None:
             if not csrf_matches(viewer, request.headers.get(CSRF_HEADER)):
                 return _csrf_refused()
-            await to_thread.run_sync(end_session, services, session_id)
+            await off_loop(end_session, services, session_id)
         response = Response({"signedOut": True}, status_code=200)
         response.set_cookie(session_cookie(None, now=services.clock(), secure=secure))
         return response
@@ -124,7 +124,7 @@ def auth_router(*, public_url: str | None) -> Router:
             return error_answer(400, str(bad), "invalid_input")
         client = client_address(request)
         try:
-            await to_thread.run_sync(
+            await off_loop(
                 lambda: request_password_reset(services, email=fields["email"], client=client)
             )
         except DomainError as refused:
@@ -139,7 +139,7 @@ def auth_router(*, public_url: str | None) -> Router:
         except BadBody as bad:
             return error_answer(400, str(bad), "invalid_input")
         try:
-            await to_thread.run_sync(
+            await off_loop(
                 lambda: reset_password(services, token=fields["token"], password=fields["password"])
             )
         except DomainError as refused:

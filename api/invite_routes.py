@@ -12,7 +12,6 @@ import html
 import os
 from typing import Any
 
-from anyio import to_thread
 from litestar import Request, get, post
 from litestar.datastructures import State
 from litestar.params import FromPath
@@ -20,6 +19,7 @@ from litestar.response import Response
 
 from api.config import oidc_config
 from api.form_fields import BadBody, string_fields
+from api.off_loop import off_loop
 from broker import REFUSALS, DomainError, InviteState, Services, accept_invite, look_up_invite
 
 _STATUS = {"invalid_input": 400, "forbidden": 410, "not_found": 404, "conflict": 409}
@@ -38,7 +38,7 @@ async def invite_page(token: FromPath[str], state: State) -> Response[bytes]:
     """The password form for an open invitation; else a page saying why the link no longer
     works. Changes nothing."""
     services: Services = state.services
-    found = await to_thread.run_sync(look_up_invite, services, token)
+    found = await off_loop(look_up_invite, services, token)
     if found.state is not InviteState.OPEN:
         return _page("This invitation cannot be used", REFUSALS[found.state], found.state)
     body = (
@@ -65,7 +65,7 @@ async def accept_invitation(request: Request[Any, Any, Any], state: State) -> Re
     except BadBody as bad:
         return _answer(from_form, 400, str(bad), "invalid_input")
     try:
-        user = await to_thread.run_sync(
+        user = await off_loop(
             lambda: accept_invite(services, token=fields["token"], password=fields["password"])
         )
     except DomainError as refused:

@@ -21,7 +21,6 @@ import json
 from collections.abc import Callable
 from typing import Any
 
-from anyio import to_thread
 from litestar import Request, Router, get, post
 from litestar.datastructures import Cookie, State
 from litestar.params import FromPath
@@ -30,6 +29,7 @@ from litestar.response import Response
 from api.auth import secret_cookie, session_cookie_in
 from api.auth_routes import client_address, error_answer
 from api.form_fields import MAX_BODY, BadBody, string_fields
+from api.off_loop import off_loop
 from broker import (
     DomainError,
     LinkOffer,
@@ -77,10 +77,10 @@ def link_router(*, public_url: str | None) -> Router:
         services: Services = state.services
         try:
             fields = await string_fields(request, "token")
-            link = await to_thread.run_sync(
+            link = await off_loop(
                 lambda: open_link(services, token=fields["token"], client=client_address(request))
             )
-            offer = await to_thread.run_sync(link_offer, services, link)
+            offer = await off_loop(link_offer, services, link)
         except (BadBody, DomainError) as refused:
             return _refusal(refused)
         return Response({"offer": _offer(offer)}, status_code=200)
@@ -90,9 +90,7 @@ def link_router(*, public_url: str | None) -> Router:
         services: Services = state.services
         try:
             fields = await string_fields(request, "token", "email", "name")
-            await to_thread.run_sync(
-                lambda: request_code(services, **fields, client=client_address(request))
-            )
+            await off_loop(lambda: request_code(services, **fields, client=client_address(request)))
         except (BadBody, DomainError) as refused:
             return _refusal(refused)
         return Response({"message": CODE_SENT}, status_code=202)
@@ -102,15 +100,15 @@ def link_router(*, public_url: str | None) -> Router:
         services: Services = state.services
         try:
             fields = await string_fields(request, "token", "email", "code")
-            started = await to_thread.run_sync(
+            started = await off_loop(
                 lambda: verify_code(services, **fields, client=client_address(request))
             )
         except (BadBody, DomainError) as refused:
             return _refusal(refused)
-        viewer = await to_thread.run_sync(link_viewer, services, started.session_id)
+        viewer = await off_loop(link_viewer, services, started.session_id)
         if viewer is None:  # ended at once: nobody is signed in
             return error_answer(401, _NOT_SIGNED_IN, "unauthenticated")
-        answer = await to_thread.run_sync(_who, services, viewer)
+        answer = await off_loop(_who, services, viewer)
         response = Response(answer, status_code=200)
         response.set_cookie(_cookie(started, now=services.clock(), secure=secure))
         return response
@@ -121,7 +119,7 @@ def link_router(*, public_url: str | None) -> Router:
         viewer = await _viewer(request, services)
         if viewer is None:
             return error_answer(401, _NOT_SIGNED_IN, "unauthenticated")
-        return Response(await to_thread.run_sync(_who, services, viewer), status_code=200)
+        return Response(await off_loop(_who, services, viewer), status_code=200)
 
     @post("/requests", status_code=201)
     async def ask(request: Request[Any, Any, Any], state: State) -> Response[Any]:
@@ -135,7 +133,7 @@ def link_router(*, public_url: str | None) -> Router:
             )
         try:
             body = await _json_object(request)
-            made = await to_thread.run_sync(lambda: _ask(services, viewer, body))
+            made = await off_loop(lambda: _ask(services, viewer, body))
         except (BadBody, DomainError) as refused:
             return _refusal(refused)
         return Response({"request": _request(made)}, status_code=201)
@@ -146,7 +144,7 @@ def link_router(*, public_url: str | None) -> Router:
         viewer = await _viewer(request, services)
         if viewer is None:
             return error_answer(401, _NOT_SIGNED_IN, "unauthenticated")
-        found = await to_thread.run_sync(lambda: link_requests(services, viewer=viewer))
+        found = await off_loop(lambda: link_requests(services, viewer=viewer))
         return Response({"requests": [_request(n) for n in found]}, status_code=200)
 
     @get("/requests/{request_id:str}/access")
@@ -158,7 +156,7 @@ def link_router(*, public_url: str | None) -> Router:
         if viewer is None:
             return error_answer(401, _NOT_SIGNED_IN, "unauthenticated")
         try:
-            details = await to_thread.run_sync(
+            details = await off_loop(
                 lambda: link_access_details(services, viewer=viewer, request=request_id)
             )
         except DomainError as refused:
@@ -172,7 +170,7 @@ def link_router(*, public_url: str | None) -> Router:
         if session_id is not None:
             if not _is_json(request):
                 return error_answer(415, "send `{}` as JSON to sign out", "csrf")
-            await to_thread.run_sync(end_link_session, services, session_id)
+            await off_loop(end_link_session, services, session_id)
         response = Response({"signedOut": True}, status_code=200)
         response.set_cookie(_cookie(None, now=services.clock(), secure=secure))
         return response
@@ -185,7 +183,7 @@ async def _viewer(request: Request[Any, Any, Any], services: Services) -> LinkVi
     session_id = session_cookie_in(request.headers.get("cookie"), LINK_COOKIE)
     if session_id is None:
         return None
-    return await to_thread.run_sync(link_viewer, services, session_id)
+    return await off_loop(link_viewer, services, session_id)
 
 
 def _cookie(started: StartedLinkSession | None, *, now: float, secure: bool) -> Cookie:

@@ -10,7 +10,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from anyio import to_thread
 from litestar import Request, Router, post
 from litestar.datastructures import State
 from litestar.response import Response
@@ -25,6 +24,7 @@ from api.auth import (
 )
 from api.auth_routes import client_address, error_answer, refusal_answer, who_answer
 from api.form_fields import BadBody, string_fields
+from api.off_loop import off_loop
 from broker import (
     DomainError,
     Services,
@@ -48,9 +48,7 @@ def mfa_router(*, public_url: str | None) -> Router:
         if isinstance(viewer, Response):
             return viewer
         try:
-            started = await to_thread.run_sync(
-                lambda: begin_mfa_enrolment(services, user=viewer.user.key)
-            )
+            started = await off_loop(lambda: begin_mfa_enrolment(services, user=viewer.user.key))
         except DomainError as refused:
             return refusal_answer(refused)
         answer = {
@@ -68,7 +66,7 @@ def mfa_router(*, public_url: str | None) -> Router:
             return viewer
         try:
             code = (await string_fields(request, "code"))["code"]
-            codes = await to_thread.run_sync(
+            codes = await off_loop(
                 lambda: confirm_mfa_enrolment(services, user=viewer.user.key, code=code)
             )
         except BadBody as bad:
@@ -90,7 +88,7 @@ def mfa_router(*, public_url: str | None) -> Router:
             return viewer
         try:
             code = (await string_fields(request, "code"))["code"]
-            await to_thread.run_sync(lambda: disable_mfa(services, user=viewer.user.key, code=code))
+            await off_loop(lambda: disable_mfa(services, user=viewer.user.key, code=code))
         except BadBody as bad:
             return error_answer(400, str(bad), "invalid_input")
         except DomainError as refused:
@@ -110,7 +108,7 @@ def mfa_router(*, public_url: str | None) -> Router:
         client = client_address(request)
         try:
             code = (await string_fields(request, "code"))["code"]
-            started = await to_thread.run_sync(
+            started = await off_loop(
                 lambda: finish_mfa_sign_in(services, token=token, code=code, client=client)
             )
         except BadBody as bad:

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from anyio import to_thread
 from fpdf import FPDF
 from litestar import Request, Router, get
 from litestar.datastructures import State
@@ -20,6 +19,7 @@ from litestar.response import Response, Stream
 
 from api.auth import session_caller, viewer_for
 from api.http_guard import error_body
+from api.off_loop import off_loop
 from broker import (
     MFA_ENROLMENT_REQUIRED,
     AuditReport,
@@ -65,7 +65,7 @@ async def report_pdf(request: Request[object, object, State]) -> Response[bytes]
         report = await _report(request)
     except _Refused as refused:
         return _refusal(refused)
-    body = await to_thread.run_sync(_render_pdf, report)
+    body = await off_loop(_render_pdf, report)
     name = f"keyturn-audit-{_day(report.since)}-{_day(report.until)}.pdf"
     return Response(
         body,
@@ -84,7 +84,7 @@ async def _report(request: Request[object, object, State]) -> AuditReport:
     since = _instant(request.query_params.get("from"), "from")
     until = _instant(request.query_params.get("to"), "to")
     try:
-        return await to_thread.run_sync(
+        return await off_loop(
             lambda: audit_report(services, viewer=viewer.key, since=since, until=until)
         )
     except Forbidden as refused:

@@ -5,11 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from anyio import to_thread
 from graphql import GraphQLError
 from strawberry.types import Info
 
 from api.graphql.calls import current_call
+from api.off_loop import off_loop
 from broker import DomainError, Services
 from graph import Node
 
@@ -55,6 +55,6 @@ async def run_use_case(fn: Any, /, *args: Any, **kwargs: Any) -> Any:
 
 async def _run(fn: Any, /, *args: Any, **kwargs: Any) -> Any:
     try:
-        return await to_thread.run_sync(lambda: fn(*args, **kwargs))
+        return await off_loop(lambda: fn(*args, **kwargs))
     except DomainError as refused:
         raise GraphQLError(str(refused), extensions={"code": refused.code}) from refused

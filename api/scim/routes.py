@@ -8,10 +8,10 @@ import json
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from anyio import to_thread
 from litestar import Request, Response, Router, delete, get, patch, post, put
 from litestar.params import FromPath
 
+from api.off_loop import off_loop
 from broker import (
     AccessDenied,
     DomainError,
@@ -85,7 +85,7 @@ async def _run(
         return work(services, f"scim:{client.token_key}")
 
     try:
-        return await to_thread.run_sync(call)
+        return await off_loop(call)
     except scim.ScimError as refused:
         return _error(refused.status, refused.detail, refused.scim_type)
     except _Refused as refused:
