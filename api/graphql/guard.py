@@ -18,12 +18,14 @@ from contextlib import nullcontext
 from typing import Any
 
 from graphql import (
+    DocumentNode,
     ExecutionResult,
     FieldNode,
     FragmentDefinitionNode,
     FragmentSpreadNode,
     GraphQLError,
     InlineFragmentNode,
+    OperationDefinitionNode,
     SelectionSetNode,
     get_operation_ast,
 )
@@ -79,6 +81,15 @@ class Guard(SchemaExtension):
     def _refusal(self) -> GraphQLError | None:
         ctx = self.execution_context
         assert ctx.graphql_document is not None
+        # The spec's rule, which strawberry skips (it runs the first operation): without an
+        # `operationName`, a document of several operations is refused. `operation_name`
+        # would give the first one's name, so this reads what the caller sent.
+        sent_name = ctx._provided_operation_name
+        if sent_name is None and _operations_in(ctx.graphql_document) > 1:
+            return GraphQLError(
+                "the document holds several operations: name the one to run in `operationName`",
+                extensions={"code": "bad_request"},
+            )
         schema = ctx.schema._schema
         costly = over_budget(schema, ctx.graphql_document, ctx.operation_name, ctx.variables)
         if costly is not None:
@@ -112,6 +123,10 @@ class Guard(SchemaExtension):
                     extensions={"code": "response_too_large"},
                 )
             ]
+
+
+def _operations_in(document: DocumentNode) -> int:
+    return sum(isinstance(d, OperationDefinitionNode) for d in document.definitions)
 
 
 def _root_names(selections: SelectionSetNode, ctx: Any) -> list[str]:

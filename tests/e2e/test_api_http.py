@@ -23,7 +23,7 @@ from litestar import get
 from api.app import create_app
 from api.http_guard import MAX_BODY_BYTES, MAX_JSON_DEPTH
 from api.server import open_services
-from broker import Services, issue_api_token
+from broker import Services, issue_api_token, list_tokens
 from broker.demo import DEMO_ADMIN, seed_demo
 from tests.e2e.test_restart_keeps_state import TOKEN_LINE
 from tests.e2e.test_restart_keeps_state import _keyturn_serve as keyturn_serve
@@ -164,6 +164,37 @@ def test_graphql_answers_post_only(server: Server) -> None:
         "/graphql answers POST only, not `GET`: POST a JSON body"
     )
     assert reply.headers["allow"] == "POST"
+
+
+def test_an_operation_that_cannot_be_chosen_or_run_over_post_is_refused_and_nothing_runs(
+    server: Server,
+) -> None:
+    """Several operations and no `operationName`, a name the document lacks, a
+    subscription: each a precise error, and the mutation in the document never runs."""
+    auth = {"authorization": f"Bearer {server.token}"}
+    two = 'mutation Mint { issueToken(name: "never") { token } } query Me { me { email } }'
+    before = len(list_tokens(server.services, actor=DEMO_ADMIN, owner=DEMO_ADMIN))
+    reply = httpx.post(f"{server.url}/graphql", json={"query": two}, headers=auth)
+    assert reply.status_code == 200
+    (error,) = reply.json()["errors"]
+    assert error["extensions"]["code"] == "bad_request"
+    assert "name the one to run in `operationName`" in error["message"]
+    assert reply.json()["data"] is None
+
+    reply = httpx.post(
+        f"{server.url}/graphql", json={"query": two, "operationName": "Nope"}, headers=auth
+    )
+    assert _refusal(reply, 400, "bad_request") == 'Unknown operation named "Nope".'
+    reply = httpx.post(
+        f"{server.url}/graphql", json={"query": "subscription { me { email } }"}, headers=auth
+    )
+    assert _refusal(reply, 400, "bad_request") == "subscriptions are not allowed when using POST"
+    assert len(list_tokens(server.services, actor=DEMO_ADMIN, owner=DEMO_ADMIN)) == before
+
+    reply = httpx.post(
+        f"{server.url}/graphql", json={"query": two, "operationName": "Me"}, headers=auth
+    )
+    assert reply.json() == {"data": {"me": {"email": DEMO_ADMIN}}}
 
 
 def test_callers_without_a_valid_token_get_401_with_a_bearer_challenge(server: Server) -> None:
