@@ -17,7 +17,8 @@ from broker import _text
 from broker._lookup import known_flow, require_allowed
 from broker._text import check_text
 from broker.errors import InvalidInput
-from broker.requests._new_request import Asked, ask, decide, load_target, prepare
+from broker.requests._new_request import Asked, ask, decide, prepare
+from broker.requests.request_access import asked_of
 from broker.requests.request_bundle import bundle_items
 from broker.services import Services
 from graph import Node, ResourceContext, UnknownNode
@@ -124,11 +125,10 @@ def preview_request(
 ) -> Preview:
     """The decision `request_access` would make for these inputs, with its explanation,
     without storing the request or its refusal. Bad input raises as `request_access` does."""
-    require_allowed(services, requester, "requestAccess", Target.api())
-    check_text("resource", resource, most=_text.KEY)
-    asked = ask(
+    asked, target = asked_of(
         services,
         requester=requester,
+        resource=resource,
         permissions=permissions,
         duration_minutes=duration_minutes,
         justification=justification,
@@ -136,7 +136,6 @@ def preview_request(
         beneficiary=beneficiary,
         starts_at=starts_at,
     )
-    target = load_target(services.store, resource)
     decision, minutes = decide(services, asked, target)
     if not decision.allowed:
         return Preview(False, decision.reason, None, minutes)

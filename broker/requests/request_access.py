@@ -42,6 +42,35 @@ def request_access(
     Forbidden, before anything else is read, when the API policies do not let
     `requester` request access (auditors, disabled users).
     """
+    asked, target = asked_of(
+        services,
+        requester=requester,
+        resource=resource,
+        permissions=permissions,
+        duration_minutes=duration_minutes,
+        justification=justification,
+        trigger=trigger,
+        beneficiary=beneficiary,
+        starts_at=starts_at,
+    )
+    return ask_for(services, asked, target)
+
+
+def asked_of(
+    services: Services,
+    *,
+    requester: str,
+    resource: str,
+    permissions: Sequence[str],
+    duration_minutes: int | None,
+    justification: str,
+    trigger: str,
+    beneficiary: str | None,
+    starts_at: float | None,
+) -> tuple[Asked, ResourceContext]:
+    """What a request for one resource asks and for what, after the checks every such
+    request starts with: a request and its preview (`preview_request`) begin here alike,
+    so a preview decides exactly what the request would."""
     require_allowed(services, requester, "requestAccess", Target.api())
     check_text("resource", resource, most=_text.KEY)
     asked = ask(
@@ -54,7 +83,7 @@ def request_access(
         beneficiary=beneficiary,
         starts_at=starts_at,
     )
-    return ask_for(services, asked, load_target(services.store, resource))
+    return asked, load_target(services.store, resource)
 
 
 def ask_for(

@@ -11,11 +11,12 @@ from broker import _text, audit
 from broker._text import check_text
 from broker.errors import DomainError
 from broker.identities.scim.documents import normalized
-from broker.identities.scim.errors import ScimError, invalid_value, not_found
+from broker.identities.scim.errors import ScimError, invalid_value
 from broker.identities.scim.patching import patched
 from broker.identities.scim.rendering import PUSH_TAG, SOURCE, render_group
 from broker.identities.scim.schema import GROUP
-from broker.identities.scim.users import WRITE_LOCK, check_if_match
+from broker.identities.scim.users import WRITE_LOCK
+from broker.identities.scim.versions import existing, matching
 from broker.services import Services
 from graph import (
     ConflictError,
@@ -81,20 +82,13 @@ def delete_group(
 
 
 def _existing(services: Services, key: str) -> Node:
-    node = services.store.get_node("Group", key)
-    if node is None:
-        raise not_found("Group", key)
-    return node
+    return existing(services, "Group", key)
 
 
 def _matching(
     services: Services, key: str, base: str, if_match: str | None
 ) -> tuple[Node, dict[str, Any]]:
-    """Group `key` and its resource, 412 unless `if_match` names its version."""
-    node = _existing(services, key)
-    resource = render_group(services.store, node, base)
-    check_if_match(if_match, resource)
-    return node, resource
+    return matching(services, "Group", key, base, if_match, render_group)
 
 
 def group_key(doc: dict[str, Any]) -> str:

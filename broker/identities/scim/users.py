@@ -12,11 +12,12 @@ from typing import Any
 from broker import audit
 from broker.errors import DomainError, StateConflict
 from broker.identities.disable_user import disable_unguarded
-from broker.identities.scim.documents import etag, normalized
-from broker.identities.scim.errors import ScimError, invalid_value, not_found
+from broker.identities.scim.documents import normalized
+from broker.identities.scim.errors import ScimError, invalid_value
 from broker.identities.scim.patching import patched
 from broker.identities.scim.rendering import PUSH_TAG, SOURCE, render_user
 from broker.identities.scim.schema import ENTERPRISE, ENTERPRISE_USER, USER
+from broker.identities.scim.versions import existing, matching
 from broker.identities.users import (
     checked_email,
     checked_phone,
@@ -91,32 +92,13 @@ def delete_user(
 
 
 def _existing(services: Services, key: str) -> Node:
-    node = services.store.get_node("User", key)
-    if node is None:
-        raise not_found("User", key)
-    return node
+    return existing(services, "User", key)
 
 
 def _matching(
     services: Services, key: str, base: str, if_match: str | None
 ) -> tuple[Node, dict[str, Any]]:
-    """User `key` and their resource, 412 unless `if_match` names its version."""
-    node = _existing(services, key)
-    resource = render_user(services.store, node, base)
-    check_if_match(if_match, resource)
-    return node, resource
-
-
-def check_if_match(if_match: str | None, resource: dict[str, Any]) -> None:
-    """412 unless `If-Match` (when sent) names the resource's current version."""
-    if if_match is None or if_match.strip() == "*":
-        return
-    wanted = {tag.strip() for tag in if_match.split(",")}
-    current = etag(resource)
-    if current not in wanted and current.removeprefix("W/") not in wanted:
-        raise ScimError(
-            412, f"the resource changed: its version is now {current}; GET it and try again"
-        )
+    return matching(services, "User", key, base, if_match, render_user)
 
 
 def user_key(doc: dict[str, Any]) -> str:

@@ -273,28 +273,35 @@ export const Dashboard = graphql(`
   }
 `);
 
+// One access row as the explorer draws it: who, what, through which grant and path.
+export const AccessFields = graphql(`
+  fragment AccessFields on Access {
+    identity {
+      kind
+      key
+    }
+    resource {
+      kind
+      key
+    }
+    grant
+    standing
+    expiresAt
+    permissions
+    path {
+      nodes {
+        kind
+        key
+      }
+      edges
+    }
+  }
+`);
+
 export const WhoCanAccess = graphql(`
   query WhoCanAccess($resource: String!, $kind: ResourceKind!, $first: Int!, $offset: Int!) {
     whoCanAccess(resource: $resource, kind: $kind, first: $first, offset: $offset) {
-      identity {
-        kind
-        key
-      }
-      resource {
-        kind
-        key
-      }
-      grant
-      standing
-      expiresAt
-      permissions
-      path {
-        nodes {
-          kind
-          key
-        }
-        edges
-      }
+      ...AccessFields
     }
   }
 `);
@@ -302,25 +309,7 @@ export const WhoCanAccess = graphql(`
 export const EffectiveAccess = graphql(`
   query EffectiveAccess($identity: String!, $first: Int!, $offset: Int!) {
     effectiveAccess(identity: $identity, first: $first, offset: $offset) {
-      identity {
-        kind
-        key
-      }
-      resource {
-        kind
-        key
-      }
-      grant
-      standing
-      expiresAt
-      permissions
-      path {
-        nodes {
-          kind
-          key
-        }
-        edges
-      }
+      ...AccessFields
     }
   }
 `);
