@@ -11,10 +11,14 @@ from api.graphql.types import time_of
 from graph import Node
 
 
-@strawberry.enum(description="What a token may do: `FULL` acts as its owner, `READ` only reads.")
+@strawberry.enum(
+    description="What a token may do: `FULL` acts as its owner, `READ` only reads, `SCIM` "
+    "(an admin's, for an identity provider) reaches /scim/v2 and nothing else."
+)
 class TokenScope(Enum):
     FULL = "full"
     READ = "read"
+    SCIM = "scim"
 
 
 @strawberry.type

@@ -166,6 +166,31 @@ def test_bad_requests_are_scim_errors_and_change_nothing(scim_live: LiveScim) ->
     assert http.get("/Users/ann@acme.example").headers["etag"] == tag
 
 
+def test_an_admin_issues_a_scim_token_over_graphql_and_it_is_listed_and_reaches_scim(
+    scim_live: LiveScim,
+) -> None:
+    """As the README says: `issueToken(scope: SCIM)`; listing tokens then shows it (a `scim`
+    token made by the CLI used to break the list)."""
+    full = {"Authorization": f"Bearer {scim_live.full_token}"}
+    issued = httpx.post(
+        f"{scim_live.base_url}/graphql",
+        json={"query": 'mutation { issueToken(name: "okta", scope: SCIM) { token } }'},
+        headers=full,
+    ).json()
+    token = issued["data"]["issueToken"]["token"]
+    listed = httpx.post(
+        f"{scim_live.base_url}/graphql",
+        json={"query": "{ apiTokens { name scope } }"},
+        headers=full,
+    ).json()
+    assert "errors" not in listed, listed
+    assert {"name": "okta", "scope": "SCIM"} in listed["data"]["apiTokens"]
+    users = httpx.get(
+        f"{scim_live.base_url}/scim/v2/Users", headers={"Authorization": f"Bearer {token}"}
+    )
+    assert users.status_code == 200, users.text
+
+
 def test_only_an_admins_scim_token_reaches_scim_and_it_reaches_nothing_else(
     scim_live: LiveScim,
 ) -> None:

@@ -37,6 +37,7 @@ export function TokensPage() {
           <select value={scope} onChange={(e) => setScope(e.target.value as TokenScope)}>
             <option value="FULL">full</option>
             <option value="READ">read only</option>
+            <option value="SCIM">SCIM (identity provider sync)</option>
           </select>
         </label>
         <label>Expires in days<input type="number" min={1} value={days} onChange={(e) => setDays(e.target.value)} /></label>
