@@ -17,8 +17,7 @@ from broker import _text
 from broker._lookup import known_flow, require_allowed
 from broker._text import check_text
 from broker.errors import InvalidInput
-from broker.requests._new_request import Asked, ask, decide, prepare
-from broker.requests.request_access import asked_of
+from broker.requests._new_request import Asked, ask, asked_of, decide, prepare
 from broker.requests.request_bundle import bundle_items
 from broker.services import Services
 from graph import Node, ResourceContext, UnknownNode

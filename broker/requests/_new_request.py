@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 from typing import Any, NoReturn
 
 from broker import _text, audit
-from broker._lookup import known_flow, load_identity
+from broker._lookup import known_flow, load_identity, require_allowed
 from broker._text import check_optional, check_text, check_texts
 from broker.approval import StepPlan, new_request_ops, open_plan, opening_step
 from broker.errors import AccessDenied, InvalidInput, NotFound
@@ -33,6 +33,7 @@ from graph import (
     UpsertNode,
     WriteOp,
 )
+from policies.api_authz import Target
 from policies.engine import Decision
 from policies.flows import MAX_LEAD_DAYS, AccessFlow
 
@@ -318,3 +319,33 @@ def iso(at: float) -> str:
         return datetime.fromtimestamp(at, tz=UTC).isoformat(timespec="seconds")
     except (ValueError, OverflowError, OSError):  # outside what a datetime holds
         return f"{at:.0f} seconds after 1970"
+
+
+def asked_of(
+    services: Services,
+    *,
+    requester: str,
+    resource: str,
+    permissions: Sequence[str],
+    duration_minutes: int | None,
+    justification: str,
+    trigger: str,
+    beneficiary: str | None,
+    starts_at: float | None,
+) -> tuple[Asked, ResourceContext]:
+    """What a request for one resource asks and for what, after the checks every such
+    request starts with: a request and its preview (`preview_request`) begin here alike,
+    so a preview decides exactly what the request would."""
+    require_allowed(services, requester, "requestAccess", Target.api())
+    check_text("resource", resource, most=_text.KEY)
+    asked = ask(
+        services,
+        requester=requester,
+        permissions=permissions,
+        duration_minutes=duration_minutes,
+        justification=justification,
+        trigger=trigger,
+        beneficiary=beneficiary,
+        starts_at=starts_at,
+    )
+    return asked, load_target(services.store, resource)

@@ -6,18 +6,15 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from broker import _text, audit
-from broker._lookup import require_allowed
-from broker._text import check_text
+from broker import audit
 from broker.approval import reviewers_to_tell
 from broker.grants._write import announce_granted, complete_grant, provisioned_at_once, record_grant
 from broker.notify import NoticeKind, announce
-from broker.requests._new_request import Asked, Prepared, ask, decide, load_target, prepare, refuse
+from broker.requests._new_request import Asked, Prepared, asked_of, decide, prepare, refuse
 from broker.requests._transitions import Move, move_through, request_event
 from broker.requests.states import RequestState
 from broker.services import Services
 from graph import Node, ResourceContext, WriteOp
-from policies.api_authz import Target
 
 
 def request_access(
@@ -54,36 +51,6 @@ def request_access(
         starts_at=starts_at,
     )
     return ask_for(services, asked, target)
-
-
-def asked_of(
-    services: Services,
-    *,
-    requester: str,
-    resource: str,
-    permissions: Sequence[str],
-    duration_minutes: int | None,
-    justification: str,
-    trigger: str,
-    beneficiary: str | None,
-    starts_at: float | None,
-) -> tuple[Asked, ResourceContext]:
-    """What a request for one resource asks and for what, after the checks every such
-    request starts with: a request and its preview (`preview_request`) begin here alike,
-    so a preview decides exactly what the request would."""
-    require_allowed(services, requester, "requestAccess", Target.api())
-    check_text("resource", resource, most=_text.KEY)
-    asked = ask(
-        services,
-        requester=requester,
-        permissions=permissions,
-        duration_minutes=duration_minutes,
-        justification=justification,
-        trigger=trigger,
-        beneficiary=beneficiary,
-        starts_at=starts_at,
-    )
-    return asked, load_target(services.store, resource)
 
 
 def ask_for(
