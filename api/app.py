@@ -14,8 +14,8 @@ from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 from litestar.types import Receive, Scope, Send
 
 from api.auth_routes import auth_router
-from api.headers import security_headers
-from api.http_guard import GraphQLEndpoint, error_body
+from api.headers import SecurityHeaders
+from api.http_guard import INTERNAL_ERROR, GraphQLEndpoint, error_body
 from api.invite_routes import accept_invitation, invite_page
 from api.link_routes import link_router
 from api.mfa_routes import mfa_router
@@ -36,9 +36,7 @@ def healthz() -> dict[str, str]:
 def _internal_error(request: Request[Any, Any, Any], failure: Exception) -> Response[bytes]:
     """Any unexpected failure: logged here with its traceback, answered without one."""
     _log.error("unhandled error on %s %s", request.method, request.url.path, exc_info=failure)
-    body = error_body(
-        "internal error: the server failed; the operator can find it in the log", "internal"
-    )
+    body = error_body(INTERNAL_ERROR, "internal")
     return Response(body, status_code=HTTP_500_INTERNAL_SERVER_ERROR, media_type="application/json")
 
 
@@ -68,13 +66,14 @@ def create_app(
                 services.notifier.close()
                 services.store.close()
 
-    endpoint = GraphQLEndpoint(services)
+    headers = SecurityHeaders(index_html=index_html(), public_url=public_url)
+    endpoint = GraphQLEndpoint(services, headers.for_path("/graphql"))
 
     @asgi("/graphql", is_mount=False, copy_scope=False)
     async def graphql(scope: Scope, receive: Receive, send: Send) -> None:
         await endpoint(scope, receive, send)
 
-    return Litestar(
+    app = _KeyturnApp(
         route_handlers=[
             healthz,
             graphql,
@@ -90,8 +89,31 @@ def create_app(
         ],
         state=State({"services": services}),
         lifespan=[run_scheduler],
-        before_send=[security_headers(index_html=index_html(), public_url=public_url)],
+        before_send=[headers],
         exception_handlers={HTTP_500_INTERNAL_SERVER_ERROR: _internal_error},
         # Never from LITESTAR_DEBUG: debug answers carry tracebacks.
         debug=False,
     )
+    app.graphql_endpoint = endpoint
+    return app
+
+
+class _KeyturnApp(Litestar):
+    """Litestar, with POST /graphql handed straight to its endpoint.
+
+    Litestar's router, exception middleware and send hooks cost as much CPU as a small
+    query; the endpoint answers every outcome itself, with the same security headers and
+    the same generic 500 for a defect. Its route stays registered for the rest (a WebSocket
+    upgrade is closed there).
+    """
+
+    graphql_endpoint: GraphQLEndpoint | None = None
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        endpoint = self.graphql_endpoint
+        if endpoint is not None and scope["type"] == "http" and scope["path"] == "/graphql":
+            scope["app"] = scope["litestar_app"] = self
+            scope.setdefault("state", {})
+            await endpoint(scope, receive, send)
+            return
+        await super().__call__(scope, receive, send)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import base64
 import hashlib
 import re
-from collections.abc import Awaitable, Callable
 
 from litestar.datastructures import MutableScopeHeaders
 from litestar.types import Message, Scope
@@ -44,34 +43,37 @@ def _policy(style: str) -> str:
     )
 
 
-def security_headers(
-    *, index_html: bytes, public_url: str | None
-) -> Callable[[Message, Scope], Awaitable[None]]:
-    """A Litestar `before_send` hook that adds the headers to each response start."""
-    fixed = {
-        "content-security-policy": content_security_policy(index_html),
-        "x-content-type-options": "nosniff",
-        "referrer-policy": "no-referrer",
-        "x-frame-options": "DENY",
-        "cross-origin-opener-policy": "same-origin",
-        "cross-origin-resource-policy": "same-origin",
-        "permissions-policy": "camera=(), microphone=(), geolocation=(), payment=(), usb=()",
-    }
-    explorer_policy = explorer_content_security_policy()
-    if public_url and public_url.lower().startswith("https://"):
-        # Only when served over TLS: over plain HTTP browsers ignore it anyway.
-        fixed["strict-transport-security"] = "max-age=31536000; includeSubDomains"
+class SecurityHeaders:
+    """The headers each response gets, by its path; called, a Litestar `before_send` hook
+    that adds them to each response start."""
 
-    async def add_headers(message: Message, scope: Scope) -> None:
+    def __init__(self, *, index_html: bytes, public_url: str | None) -> None:
+        self._fixed = {
+            "content-security-policy": content_security_policy(index_html),
+            "x-content-type-options": "nosniff",
+            "referrer-policy": "no-referrer",
+            "x-frame-options": "DENY",
+            "cross-origin-opener-policy": "same-origin",
+            "cross-origin-resource-policy": "same-origin",
+            "permissions-policy": "camera=(), microphone=(), geolocation=(), payment=(), usb=()",
+        }
+        if public_url and public_url.lower().startswith("https://"):
+            # Only when served over TLS: over plain HTTP browsers ignore it anyway.
+            self._fixed["strict-transport-security"] = "max-age=31536000; includeSubDomains"
+        self._explorer_policy = explorer_content_security_policy()
+
+    def for_path(self, path: str) -> dict[str, str]:
+        """The headers of a response at `path`."""
+        headers = dict(self._fixed)
+        if path.rstrip("/") == EXPLORER_PATH:
+            headers["content-security-policy"] = self._explorer_policy
+        if any(path == p or path.startswith(p + "/") for p in _NO_STORE_PATHS):
+            headers["cache-control"] = "no-store"
+        return headers
+
+    async def __call__(self, message: Message, scope: Scope) -> None:
         if message["type"] != "http.response.start":
             return
         headers = MutableScopeHeaders.from_message(message)
-        for name, value in fixed.items():
+        for name, value in self.for_path(scope.get("path", "")).items():
             headers[name] = value
-        path: str = scope.get("path", "")
-        if path.rstrip("/") == EXPLORER_PATH:
-            headers["content-security-policy"] = explorer_policy
-        if any(path == p or path.startswith(p + "/") for p in _NO_STORE_PATHS):
-            headers["cache-control"] = "no-store"
-
-    return add_headers

@@ -9,6 +9,7 @@ error instead of reaching a parser that answers 500, and an anonymous caller is 
 from __future__ import annotations
 
 import json
+import logging
 from typing import Any
 
 from litestar.datastructures import Headers
@@ -20,7 +21,10 @@ from api.graphql.over_http import answer
 from broker import MFA_ENROLMENT_REQUIRED, Services
 from graph import Node
 
+_log = logging.getLogger("api.app")
+
 MAX_BODY_BYTES = 1024 * 1024
+INTERNAL_ERROR = "internal error: the server failed; the operator can find it in the log"
 MAX_JSON_DEPTH = 32
 
 
@@ -42,10 +46,12 @@ def error_body(message: str, code: str) -> bytes:
 
 
 class GraphQLEndpoint:
-    """The ASGI app at /graphql: only what passes the checks reaches the schema."""
+    """The ASGI app at /graphql: only what passes the checks reaches the schema. Every
+    answer carries `headers` (the security headers of the path)."""
 
-    def __init__(self, services: Services) -> None:
+    def __init__(self, services: Services, headers: dict[str, str]) -> None:
         self._services = services
+        self._headers = [(name.encode(), value.encode()) for name, value in headers.items()]
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != ScopeType.HTTP:
@@ -61,11 +67,31 @@ class GraphQLEndpoint:
             body = await _read_body(receive)
             request = check_graphql_body(body)
         except _Refused as refused:
-            await _answer(send, refused)
+            await _answer(send, refused, self._headers)
             return
         except _ClientGone:
             return
-        await answer(self._services, viewer, request, scope, receive, send)
+        await self._answer_unless_failed(viewer, request, scope, receive, send)
+
+    async def _answer_unless_failed(
+        self, viewer: Node, request: dict[str, Any], scope: Scope, receive: Receive, send: Send
+    ) -> None:
+        started = False
+
+        async def sending(message: Any) -> None:
+            nonlocal started
+            started = True
+            await send(message)
+
+        try:
+            await answer(self._services, viewer, request, scope, receive, sending, self._headers)
+        except Exception:
+            # A defect: logged with its traceback, answered without one (as the app's
+            # handler answers any other route's).
+            _log.exception("unhandled error on POST /graphql")
+            if not started:
+                failed = _Refused(500, INTERNAL_ERROR, "internal")
+                await _answer(send, failed, self._headers)
 
     async def _authenticate(self, headers: Headers) -> Node:
         header = headers.get("authorization")
@@ -231,7 +257,7 @@ async def _read_body(receive: Receive) -> bytes:
             return b"".join(chunks)
 
 
-async def _answer(send: Send, refused: _Refused) -> None:
+async def _answer(send: Send, refused: _Refused, fixed: list[tuple[bytes, bytes]]) -> None:
     body = error_body(str(refused), refused.code)
     headers = {"content-type": "application/json", "content-length": str(len(body))}
     headers.update(refused.headers)
@@ -239,7 +265,7 @@ async def _answer(send: Send, refused: _Refused) -> None:
         {
             "type": "http.response.start",
             "status": refused.status,
-            "headers": [(k.encode(), v.encode()) for k, v in headers.items()],
+            "headers": [(k.encode(), v.encode()) for k, v in headers.items()] + fixed,
         }
     )
     await send({"type": "http.response.body", "body": body, "more_body": False})

@@ -1,98 +1,123 @@
-"""Parse and validate a repeated GraphQL document once: bounded caches keyed by its text.
+"""Parse, choose the operation and validate a repeated GraphQL document once.
 
 Clients send the same few documents over and over (the console's, the CLI's), and parsing
-plus validating one cost more CPU than the broker work behind a simple query. The parsed
-document is immutable and validation depends only on it, the schema and the rules, so the
-answers are the same with or without the cache. Both caches are LRU-bounded, so a caller
-sending endless distinct documents only evicts entries; a document that fails to parse
-raises and is never cached.
+plus validating one costs more CPU than the broker work behind a simple query. A parsed
+document is immutable and its validation depends only on it, the schema and the rules, so
+the answers are the same with or without the cache. The cache is LRU-bounded, so a caller
+sending endless distinct documents only evicts entries; a document that does not parse is
+never kept.
 """
 
 from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from collections.abc import Iterator
-from functools import lru_cache
-from typing import Any
+from dataclasses import dataclass, field
 
-from graphql import DocumentNode, GraphQLError, GraphQLSchema, parse
-from strawberry.extensions import SchemaExtension
+from graphql import (
+    DocumentNode,
+    GraphQLError,
+    GraphQLSchema,
+    OperationDefinitionNode,
+    OperationType,
+    parse,
+    specified_rules,
+)
+
+from api.graphql.limits import SHAPE_RULES
 
 # Distinct documents kept: far more than any client set sends, few enough to be small
 # (a parsed document within the token limit is tens of kilobytes at most).
 MAX_CACHED_DOCUMENTS = 256
+# A document longer than this is refused while it is parsed, before any tree is built.
+MAX_QUERY_TOKENS = 2000
+
+_RULES = (*specified_rules, *SHAPE_RULES)
 
 
-@lru_cache(maxsize=MAX_CACHED_DOCUMENTS)
-def _parsed(query: str, options: tuple[tuple[str, Any], ...]) -> DocumentNode:
-    return parse(query, **dict(options))
+class NotRunnable(Exception):
+    """The request names no operation that POST can run (HTTP 400, nothing runs)."""
 
 
-class _ValidationCache:
-    """Validation errors per parsed document and rule set, LRU-bounded.
+@dataclass
+class Prepared:
+    """One document, parsed, with the operation a request chose in it."""
 
-    Keyed by the document's identity, not its value: the parse cache hands out one object
-    per text, and hashing a document by value walks the whole tree, each request. The entry
-    keeps its document, so an `id` reused after eviction never matches a stale entry.
-    """
+    document: DocumentNode
+    operation: OperationDefinitionNode | None
+    # Why it cannot run at all (a name it lacks, a subscription): the same for every caller.
+    not_runnable: str | None
+    operations: int
+    _validated: tuple[GraphQLError, ...] | None = field(default=None, repr=False)
 
+    @property
+    def kind(self) -> OperationType:
+        assert self.operation is not None
+        return self.operation.operation
+
+    def validation_errors(self, schema: GraphQLSchema) -> list[GraphQLError]:
+        """The document's validation errors (checked once; a list of the caller's own)."""
+        if self._validated is None:
+            # strawberry's validation, imported late (it imports the schema): the spec's
+            # rules, its own and the shape limits
+            from strawberry.schema.schema import validate_document
+
+            self._validated = tuple(validate_document(schema, self.document, _RULES))
+        return list(self._validated)
+
+
+class _Cache:
     def __init__(self, size: int) -> None:
         self._size = size
-        self._entries: OrderedDict[tuple[int, Any], tuple[DocumentNode, tuple[Any, ...]]] = (
-            OrderedDict()
-        )
+        self._entries: OrderedDict[tuple[str, str | None], Prepared] = OrderedDict()
         self._lock = threading.Lock()
 
-    def errors(
-        self, schema: GraphQLSchema, document: DocumentNode, rules: tuple[Any, ...]
-    ) -> list[GraphQLError]:
-        key = (id(document), (id(schema), rules))
+    def prepared(self, query: str, operation_name: str | None) -> Prepared:
+        key = (query, operation_name)
         with self._lock:
             found = self._entries.get(key)
-            if found is not None and found[0] is document:
+            if found is not None:
                 self._entries.move_to_end(key)
-                return list(found[1])
-        # strawberry's own validation (its rules added), imported late: it imports the schema
-        from strawberry.schema.schema import validate_document
-
-        errors = tuple(validate_document(schema, document, rules))
+                return found
+        made = _prepare(query, operation_name)  # a GraphQLError when it does not parse
         with self._lock:
-            self._entries[key] = (document, errors)
-            self._entries.move_to_end(key)
+            self._entries[key] = made
             while len(self._entries) > self._size:
                 self._entries.popitem(last=False)
-        return list(errors)
+        return made
 
     def __len__(self) -> int:
         return len(self._entries)
 
 
-_validated = _ValidationCache(MAX_CACHED_DOCUMENTS)
+def _prepare(query: str, operation_name: str | None) -> Prepared:
+    document = parse(query, max_tokens=MAX_QUERY_TOKENS)
+    operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
+    operation: OperationDefinitionNode | None
+    if operation_name is None:
+        operation = operations[0] if operations else None
+    else:
+        named = [o for o in operations if o.name is not None and o.name.value == operation_name]
+        operation = named[0] if named else None
+    not_runnable = None
+    if operation is None and operation_name is not None:
+        not_runnable = f'Unknown operation named "{operation_name}".'
+    elif operation is None:
+        not_runnable = "the document holds no operation: send a query or a mutation"
+    elif operation.operation is OperationType.SUBSCRIPTION:
+        not_runnable = "subscriptions are not allowed when using POST"
+    return Prepared(document, operation, not_runnable, len(operations))
 
 
-class DocumentCache(SchemaExtension):
-    """Serves parsing and validation from the caches. Listed after the extensions that set
-    parse options and validation rules (their `on_operation` runs first) and after `Guard`,
-    whose refusal of an anonymous caller stands in for validation."""
-
-    def on_parse(self) -> Iterator[None]:
-        ctx = self.execution_context
-        if ctx.graphql_document is None and ctx.query:
-            ctx.graphql_document = _parsed(ctx.query, tuple(sorted(ctx.parse_options.items())))
-        yield
-
-    def on_validate(self) -> Iterator[None]:
-        ctx = self.execution_context
-        if ctx.pre_execution_errors is None and ctx.graphql_document is not None:
-            # a list of its own per request: callers may append to it
-            schema = ctx.schema._schema
-            ctx.pre_execution_errors = _validated.errors(
-                schema, ctx.graphql_document, ctx.validation_rules
-            )
-        yield
+_cache = _Cache(MAX_CACHED_DOCUMENTS)
 
 
-def cache_sizes() -> tuple[int, int]:
-    """How many documents the parse and validation caches hold now (for tests)."""
-    return _parsed.cache_info().currsize, len(_validated)
+def prepared(query: str, operation_name: str | None) -> Prepared:
+    """`query` parsed (`GraphQLError` when it does not) with `operation_name`'s operation
+    chosen, from the cache when it was seen before."""
+    return _cache.prepared(query, operation_name)
+
+
+def cache_size() -> int:
+    """How many documents the cache holds now (for tests)."""
+    return len(_cache)

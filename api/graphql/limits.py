@@ -20,7 +20,6 @@ from graphql import (
     ValidationContext,
     ValidationRule,
 )
-from strawberry.extensions import AddValidationRules
 
 MAX_QUERY_DEPTH = 10
 MAX_ALIASES = 50
@@ -126,5 +125,5 @@ class _OneChangeRule(ValidationRule):
             )
 
 
-def shape_limits() -> AddValidationRules:
-    return AddValidationRules([_DepthRule, _AliasRule, _OneChangeRule])
+# Checked with the spec's validation rules, once per distinct document (document_cache).
+SHAPE_RULES: tuple[type[ValidationRule], ...] = (_DepthRule, _AliasRule, _OneChangeRule)

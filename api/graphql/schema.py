@@ -6,16 +6,12 @@ Resolvers are thin: each calls one broker use case, which asks the API policies 
 
 from __future__ import annotations
 
-from typing import Any
-
 import strawberry
 from graphql import GraphQLError
-from strawberry.extensions import MaxTokensLimiter
 from strawberry.types import ExecutionContext
 
-from api.graphql.document_cache import DocumentCache
-from api.graphql.guard import Guard
-from api.graphql.limits import MAX_QUERY_DEPTH, shape_limits
+from api.graphql.document_cache import MAX_QUERY_TOKENS
+from api.graphql.limits import MAX_QUERY_DEPTH
 from api.graphql.mutations_admin import AdminMutations
 from api.graphql.mutations_bundles import BundleMutations
 from api.graphql.mutations_flows import FlowMutations
@@ -40,8 +36,6 @@ from api.graphql.queries_requests import RequestQueries
 from api.graphql.queries_tokens import TokenQueries
 from api.graphql.queries_users import UserQueries
 from api.graphql.queries_webhooks import WebhookQueries
-
-MAX_QUERY_TOKENS = 2000
 
 __all__ = ["MAX_QUERY_DEPTH", "MAX_QUERY_TOKENS", "schema", "sdl"]
 
@@ -86,19 +80,15 @@ class _Schema(strawberry.Schema):
     def process_errors(
         self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
     ) -> None:
-        """Nothing here: `Guard` logs each error once, without the document (strawberry's
-        default logs every error at ERROR with the whole document and its variables)."""
-
-
-def _tokens() -> Any:
-    return MaxTokensLimiter(max_token_count=MAX_QUERY_TOKENS)
+        """Nothing here: `api.graphql.errors` logs each error once, without the document
+        (strawberry's default logs every error at ERROR with the whole document and its
+        variables)."""
 
 
 schema = _Schema(
     query=Query,
     mutation=Mutation,
-    # DocumentCache last: it needs the parse options and rules the others set
-    extensions=[Guard, shape_limits, _tokens, DocumentCache],
+    # No extensions: api.graphql.operation runs each check (guard, limits, caches) itself.
 )
 
 

@@ -52,6 +52,7 @@ from api.server import open_services
 from broker import issue_api_token, request_access
 from broker.demo import DEMO_ADMIN, DEMO_APPROVER, DEMO_GRANTEE, seed_demo
 from graph import NodeRef, UpsertEdge, UpsertNode
+from tests.bench.bench_graph import BENCH_NEO4J_JAVA_OPTS
 
 LUA = Path(__file__).resolve().parent / "wrk" / "graphql.lua"
 KEYTURN = Path(sys.executable).with_name("keyturn")
@@ -115,6 +116,9 @@ def main(argv: Sequence[str] | None = None) -> None:
     if not args.no_neo4j:
         from tests.support.neo4j_server import running_neo4j
 
+        # Neo4j tuned as a deployment runs it (the tests' default favours a quick start:
+        # the C1 compiler only, a 1 GiB heap), as bench_graph does.
+        os.environ.setdefault("KEYTURN_NEO4J_JAVA_OPTS", BENCH_NEO4J_JAVA_OPTS)
         with running_neo4j() as url, tempfile.TemporaryDirectory() as scratch:
             label = f"neo4j, {args.workers} worker(s)"
             _report(label, _measure(url, url, scratch, args.workers, args.duration))

@@ -54,6 +54,10 @@ latencies: this process's CPU, so for Neo4j the latencies have no cpu figure.
 is a first load through Neo4j's offline importer, see _bulk_import_rate."""
 
 
+# Neo4j's JVM as a deployment would run it: both JIT compilers, a heap with room, a
+# throughput collector (run.sh's defaults are for a quick start in tests).
+BENCH_NEO4J_JAVA_OPTS = "-Xmx4g -XX:+UseParallelGC"
+
 def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--users", type=int, default=10_000)
@@ -65,7 +69,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     if args.measure_embedded:
         print(json.dumps(_measure_embedded(args.measure_embedded, args)))
         return
-    os.environ.setdefault("KEYTURN_NEO4J_JAVA_OPTS", "-Xmx4g -XX:+UseParallelGC")
+    os.environ.setdefault("KEYTURN_NEO4J_JAVA_OPTS", BENCH_NEO4J_JAVA_OPTS)
     from tests.support.neo4j_server import running_neo4j
 
     print(f"generating {args.users:,} users (seed {args.seed}) ...", file=sys.stderr)

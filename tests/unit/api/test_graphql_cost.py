@@ -13,6 +13,7 @@ from api.graphql.cost import BROKER_CALL_COST, COST_BUDGET, document_cost
 from api.graphql.paging import DEFAULT_PAGE
 from api.graphql.schema import schema
 from graph import Node
+from tests.support.graphql_run import execute_sync
 
 
 def _cost(query: str, **variables: Any) -> int:
@@ -61,7 +62,7 @@ def _run(query: str) -> Any:
     keyturn = KeyturnContext(
         services=cast(Any, None), viewer=Node("User", "u", {}), why_anonymous=""
     )
-    return schema.execute_sync(query, context_value={"keyturn": keyturn})
+    return execute_sync(query, context_value={"keyturn": keyturn})
 
 
 def test_an_over_budget_document_is_refused_unrun_with_its_cost() -> None:

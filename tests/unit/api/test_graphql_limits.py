@@ -7,8 +7,8 @@ from typing import Any, cast
 
 from api.graphql.context import KeyturnContext
 from api.graphql.limits import MAX_ALIASES, MAX_QUERY_DEPTH
-from api.graphql.schema import schema
 from graph import Node
+from tests.support.graphql_run import execute_sync
 
 
 def _browse(levels: int) -> str:
@@ -28,7 +28,7 @@ _SIGNED_IN = Node("User", "u", {})
 
 
 def _errors(query: str, viewer: Node | None = _SIGNED_IN) -> list[str]:
-    result = schema.execute_sync(query, context_value=_context(viewer))
+    result = execute_sync(query, context_value=_context(viewer))
     return [e.message for e in result.errors or []]
 
 
@@ -67,7 +67,7 @@ def test_introspection_counts_towards_the_depth_limit() -> None:
 
 
 def test_signed_in_callers_may_introspect_within_the_limits() -> None:
-    result = schema.execute_sync(
+    result = execute_sync(
         "{ __schema { queryType { name } } }", context_value=_context(Node("User", "u", {}))
     )
     assert result.errors is None
@@ -76,7 +76,7 @@ def test_signed_in_callers_may_introspect_within_the_limits() -> None:
 
 def test_anonymous_callers_get_no_introspection_and_no_suggestions() -> None:
     for query in ("{ __schema { types { name } } }", '{ effectivAccess(identity: "x") }'):
-        result = schema.execute_sync(query, context_value=_context(None))
+        result = execute_sync(query, context_value=_context(None))
         assert [e.message for e in result.errors or []] == ["sign in"]
         assert result.errors and result.errors[0].extensions == {"code": "unauthenticated"}
         assert result.data is None
