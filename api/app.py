@@ -13,6 +13,7 @@ from litestar.response import Response
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 from litestar.types import Receive, Scope, Send
 
+from api.access_log import AccessLog
 from api.auth_routes import auth_router
 from api.headers import SecurityHeaders
 from api.http_guard import INTERNAL_ERROR, GraphQLEndpoint, error_body
@@ -54,6 +55,8 @@ def create_app(
     address users reach) turns on HSTS when it is https.
     """
 
+    access_log = AccessLog()
+
     @asynccontextmanager
     async def run_scheduler(app: Litestar) -> AsyncIterator[None]:
         scheduler = ExpiryScheduler(services, interval=expiry_interval)
@@ -61,6 +64,7 @@ def create_app(
         try:
             yield
         finally:
+            access_log.flush()
             scheduler.stop()
             if owns_services:
                 services.notifier.close()
@@ -95,11 +99,13 @@ def create_app(
         debug=False,
     )
     app.graphql_endpoint = endpoint
+    app.access_log = access_log
     return app
 
 
 class _KeyturnApp(Litestar):
-    """Litestar, with POST /graphql handed straight to its endpoint.
+    """Litestar, with each HTTP request noted in the access log and POST /graphql handed
+    straight to its endpoint.
 
     Litestar's router, exception middleware and send hooks cost as much CPU as a small
     query; the endpoint answers every outcome itself, with the same security headers and
@@ -108,8 +114,15 @@ class _KeyturnApp(Litestar):
     """
 
     graphql_endpoint: GraphQLEndpoint | None = None
+    access_log: AccessLog | None = None
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] != "http" or self.access_log is None:
+            await self._answer(scope, receive, send)
+            return
+        await self.access_log.serve(self._answer, scope, receive, send)
+
+    async def _answer(self, scope: Any, receive: Any, send: Any) -> None:
         endpoint = self.graphql_endpoint
         if endpoint is not None and scope["type"] == "http" and scope["path"] == "/graphql":
             scope["app"] = scope["litestar_app"] = self

@@ -244,7 +244,15 @@ def _serve(args: argparse.Namespace) -> int:
     )
     if args.workers == 1:
         freeze_startup_heap()
-        uvicorn.run(app, host=args.host, port=args.port, log_level="info", loop=_LOOP, http=_HTTP)
+        uvicorn.run(
+            app,
+            host=args.host,
+            port=args.port,
+            log_level="info",
+            loop=_LOOP,
+            http=_HTTP,
+            access_log=False,  # the app's own (api.access_log)
+        )
         return 0
     # Each worker opens its own graph connection and runs its own scheduler (its
     # transitions are compare-and-set, so two schedulers never revoke twice).
@@ -260,6 +268,7 @@ def _serve(args: argparse.Namespace) -> int:
         log_level="info",
         loop=_LOOP,
         http=_HTTP,
+        access_log=False,  # the app's own (api.access_log)
     )
     return 0
 

@@ -12,7 +12,6 @@ import json
 import logging
 from typing import Any
 
-from litestar.datastructures import Headers
 from litestar.enums import ScopeType
 from litestar.types import Receive, Scope, Send
 
@@ -58,7 +57,7 @@ class GraphQLEndpoint:
             # No subscriptions: a WebSocket would be a way around these checks.
             await send({"type": "websocket.close", "code": 1008, "reason": "HTTP POST only"})
             return
-        headers = Headers.from_scope(scope)
+        headers = _read_headers(scope)
         try:
             _check_method(str(scope.get("method", "")))
             _check_declared_length(headers.get("content-length"))
@@ -93,7 +92,7 @@ class GraphQLEndpoint:
                 failed = _Refused(500, INTERNAL_ERROR, "internal")
                 await _answer(send, failed, self._headers)
 
-    async def _authenticate(self, headers: Headers) -> Node:
+    async def _authenticate(self, headers: dict[str, str]) -> Node:
         header = headers.get("authorization")
         if not header:
             # No bearer token: a browser session, whose requests carry its CSRF token.
@@ -109,6 +108,22 @@ class GraphQLEndpoint:
                 challenge += ', error="invalid_token"'
             raise _Refused(401, why, "unauthenticated", {"www-authenticate": challenge})
         return viewer
+
+
+# The request headers the checks read (the first of each, as a header mapping gives).
+_READ = frozenset(
+    name.encode()
+    for name in ("authorization", "cookie", CSRF_HEADER, "content-length", "content-type")
+)
+
+
+def _read_headers(scope: Scope) -> dict[str, str]:
+    """The headers of `scope` these checks read; ASGI names arrive lower-cased."""
+    found: dict[str, str] = {}
+    for name, value in scope["headers"]:
+        if name in _READ:
+            found.setdefault(name.decode(), value.decode("latin-1"))
+    return found
 
 
 def _session_viewer(caller: CookieCaller) -> Node:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from importlib.resources import files
 from typing import Any
 
@@ -48,6 +48,11 @@ _DOING: Mapping[str, str] = {
     "manageBundles": "manage bundles",
 }
 ACTIONS = tuple(_DOING)
+
+
+# Decisions without a context kept per authorizer: a few per caller and operation, and a
+# bounded memory however many requests (each its own target) pass.
+DECISIONS_KEPT = 4096
 
 
 class AuthorizationSetupError(RuntimeError):
@@ -160,8 +165,23 @@ class ApiAuthorizer:
 
     def __init__(self, policies: cedarpy.PolicySet | None = None) -> None:
         self._policies = _policies() if policies is None else policies
+        # A decision is a function of the policies (fixed here) and of its inputs alone, all
+        # of them in the key: a caller whose role or groups change, or a request whose
+        # approvers do, is a different key, so nothing kept is ever stale.
+        self._decided = lru_cache(maxsize=DECISIONS_KEPT)(self._decide)
 
     def authorize(
+        self,
+        principal: Caller,
+        action: str,
+        resource: Target,
+        context: Mapping[str, Any] | None = None,
+    ) -> ApiDecision:
+        if context:
+            return self._decide(principal, action, resource, context)
+        return self._decided(principal, action, resource)
+
+    def _decide(
         self,
         principal: Caller,
         action: str,

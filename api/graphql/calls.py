@@ -19,12 +19,10 @@ from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any
 
-import anyio
-
 CALLS_PER_CALLER = 2
 DOCUMENTS_PER_CALLER = 1
 
-_semaphores: weakref.WeakValueDictionary[tuple[int, str, str], anyio.Semaphore] = (
+_semaphores: weakref.WeakValueDictionary[tuple[int, str, str], asyncio.Semaphore] = (
     weakref.WeakValueDictionary()
 )
 
@@ -32,8 +30,8 @@ _semaphores: weakref.WeakValueDictionary[tuple[int, str, str], anyio.Semaphore] 
 @dataclass
 class Call:
     caller: str
-    slots: anyio.Semaphore
-    turns: anyio.Semaphore
+    slots: asyncio.Semaphore
+    turns: asyncio.Semaphore
     gone: asyncio.Event = field(default_factory=asyncio.Event)
     has_turn: bool = False
     _taking: asyncio.Lock = field(default_factory=asyncio.Lock)
@@ -51,12 +49,12 @@ class Call:
 current_call: ContextVar[Call | None] = ContextVar("keyturn_graphql_call", default=None)
 
 
-def _semaphore(caller: str, kind: str, size: int) -> anyio.Semaphore:
+def _semaphore(caller: str, kind: str, size: int) -> asyncio.Semaphore:
     # Keyed by event loop too: a semaphore belongs to the loop that made it.
     key = (id(asyncio.get_running_loop()), caller, kind)
     found = _semaphores.get(key)
     if found is None:
-        found = anyio.Semaphore(size)
+        found = asyncio.Semaphore(size)
         _semaphores[key] = found
     return found
 

@@ -12,7 +12,9 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 from graphql import (
     DocumentNode,
@@ -24,6 +26,7 @@ from graphql import (
     specified_rules,
 )
 
+from api.graphql.cost import over_budget
 from api.graphql.limits import SHAPE_RULES
 
 # Distinct documents kept: far more than any client set sends, few enough to be small
@@ -49,6 +52,8 @@ class Prepared:
     not_runnable: str | None
     operations: int
     _validated: tuple[GraphQLError, ...] | None = field(default=None, repr=False)
+    # The cost refusal of an operation without variables, which nothing else changes.
+    _fixed_cost: tuple[GraphQLError | None] | None = field(default=None, repr=False)
 
     @property
     def kind(self) -> OperationType:
@@ -64,6 +69,18 @@ class Prepared:
 
             self._validated = tuple(validate_document(schema, self.document, _RULES))
         return list(self._validated)
+
+    def over_budget(
+        self, schema: GraphQLSchema, variables: Mapping[str, Any] | None
+    ) -> GraphQLError | None:
+        """The cost budget's refusal of the chosen operation, or None when it may run."""
+        assert self.operation is not None
+        name = self.operation.name.value if self.operation.name else None
+        if self.operation.variable_definitions:
+            return over_budget(schema, self.document, name, variables)
+        if self._fixed_cost is None:
+            self._fixed_cost = (over_budget(schema, self.document, name, None),)
+        return self._fixed_cost[0]
 
 
 class _Cache:

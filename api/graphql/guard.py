@@ -34,7 +34,6 @@ from graphql import (
 )
 
 from api.graphql.context import KeyturnContext
-from api.graphql.cost import over_budget
 from api.graphql.document_cache import Prepared
 from api.graphql.fast_json import size_of
 from api.graphql.rate_limit import limiter_for
@@ -64,7 +63,7 @@ def refusal_before_running(
             "the document holds several operations: name the one to run in `operationName`",
             extensions={"code": "bad_request"},
         )
-    costly = over_budget(schema, document.document, operation_name, variables)
+    costly = document.over_budget(schema, variables)
     if costly is not None:
         return costly
     viewer = keyturn.viewer

@@ -355,3 +355,25 @@ def test_mail_links_point_at_the_port_the_server_runs_on(
     mail = next(outbox.glob("*.eml")).read_text()
     assert f"http://127.0.0.1:{port}/" in mail, mail
     assert f"links in mail: http://127.0.0.1:{port}" in log.read_text()
+
+
+def test_keyturn_serve_logs_each_request_once_and_never_a_token_in_its_address(
+    tmp_path: Path,
+) -> None:
+    """uvicorn's own access log printed whole paths and query strings (invitation and
+    access-link tokens, single sign-on codes); `keyturn serve` logs through api.access_log."""
+    log, port = tmp_path / "serve.log", free_port()
+    secret = "tok3n" + "S" * 30
+    with keyturn_serve(f"embedded:{tmp_path / 'graph.db'}", port, log) as url:
+        assert httpx.get(f"{url}/invite/{secret}").status_code in (404, 410)
+        httpx.get(f"{url}/l/{secret}")
+        httpx.get(f"{url}/auth/oidc/callback?code={secret}&state={secret}")
+        deadline = time.monotonic() + 10
+        while "/auth/oidc/callback" not in log.read_text():
+            assert time.monotonic() < deadline, log.read_text()
+            time.sleep(0.1)
+    written = log.read_text()
+    assert secret not in written
+    assert written.count('"GET /invite/… HTTP/1.1" ') == 1
+    assert written.count('"GET /l/… HTTP/1.1" 200') == 1
+    assert '"GET /auth/oidc/callback?code=…&state=… HTTP/1.1"' in written

@@ -215,3 +215,29 @@ def test_a_policy_that_errors_never_allows() -> None:
     decision = broken.authorize(ADMIN, "viewAuditLog", Target.api())
     assert not decision.allowed
     assert decision.errors
+
+
+def test_a_remembered_decision_is_the_one_cedar_gives_and_follows_each_input() -> None:
+    authorizer = ApiAuthorizer()
+    for caller, action, target, allowed in ROLE_TABLE:
+        first = authorizer.authorize(caller, action, target)
+        again = authorizer.authorize(caller, action, target)
+        assert first == again == ApiAuthorizer().authorize(caller, action, target)
+        assert first.allowed is allowed
+    # The same person, demoted, and an approval whose approvers changed: new answers at once.
+    assert authorizer.authorize(ADMIN, "manageFlows", Target.access_flow("f")).allowed
+    demoted = Caller(ADMIN.key, role="grantee")
+    assert not authorizer.authorize(demoted, "manageFlows", Target.access_flow("f")).allowed
+    ann = Caller("ann@corp.com", role="grantee")
+    assert authorizer.authorize(ann, "approve", _request()).allowed
+    moved = _request(approvers=frozenset({"bob@corp.com"}), approver_groups=frozenset())
+    assert not authorizer.authorize(ann, "approve", moved).allowed
+
+
+def test_the_remembered_decisions_are_bounded() -> None:
+    from policies.api_authz import DECISIONS_KEPT
+
+    authorizer = ApiAuthorizer()
+    for n in range(DECISIONS_KEPT + 100):
+        authorizer.authorize(GRANTEE, "viewSelf", Target.user(f"u{n}@corp.com"))
+    assert authorizer._decided.cache_info().currsize == DECISIONS_KEPT

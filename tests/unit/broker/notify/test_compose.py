@@ -3,7 +3,9 @@ body and headers given, whatever the body holds, and a header cannot smuggle in 
 
 from __future__ import annotations
 
+import io
 from email import message_from_bytes, policy
+from email.generator import BytesGenerator
 from email.message import EmailMessage
 
 import pytest
@@ -71,3 +73,26 @@ def test_a_line_break_in_a_header_is_refused(field: str) -> None:
     values[field] = values[field] + "\r\nBcc: mallory@evil.example"
     with pytest.raises(ValueError, match="may not contain a line break"):
         plain_text_message(**values, body="hi\n")
+
+
+@pytest.mark.parametrize("flattened_by", [policy.default, policy.SMTP], ids=["file", "smtp"])
+@pytest.mark.parametrize(
+    ("subject", "body"),
+    [
+        ("Access to pg-prod/orders granted", "Your request for pg-prod/orders granted.\n"),
+        ("Grüße, Zoë: " + "a subject long enough to fold " * 4, "Grüße\n" + "x" * 100 + "\n"),
+        ("", ""),
+    ],
+    ids=["ascii", "non-ascii-and-long", "empty"],
+)
+def test_the_bytes_are_the_email_packages_own(
+    flattened_by: policy.EmailPolicy, subject: str, body: str
+) -> None:
+    made = plain_text_message(
+        sender=SENDER, to="Zoë <zoe@acme.example>", subject=subject, body=body
+    )
+    out = io.BytesIO()
+    BytesGenerator(out, policy=flattened_by).flatten(made)
+    assert made.as_bytes(policy=flattened_by) == out.getvalue()
+    if flattened_by is policy.default:
+        assert bytes(made) == out.getvalue()
