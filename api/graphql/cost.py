@@ -158,6 +158,23 @@ class _Counter:
         return None
 
 
+def reads_variables(document: DocumentNode) -> bool:
+    """Whether the cost of `document` depends on the variables sent with it: only a page
+    size given as a variable (`first: $n`) counts them."""
+    pending: list[Any] = list(document.definitions)
+    while pending:
+        node = pending.pop()
+        if isinstance(node, FieldNode) and any(
+            argument.name.value == "first" and isinstance(argument.value, VariableNode)
+            for argument in node.arguments or ()
+        ):
+            return True
+        selections = getattr(node, "selection_set", None)
+        if selections is not None:
+            pending.extend(selections.selections)
+    return False
+
+
 def document_cost(
     schema: GraphQLSchema,
     document: DocumentNode,

@@ -26,7 +26,7 @@ from graphql import (
     specified_rules,
 )
 
-from api.graphql.cost import over_budget
+from api.graphql.cost import over_budget, reads_variables
 from api.graphql.limits import SHAPE_RULES
 
 # Distinct documents kept: far more than any client set sends, few enough to be small
@@ -52,8 +52,9 @@ class Prepared:
     not_runnable: str | None
     operations: int
     _validated: tuple[GraphQLError, ...] | None = field(default=None, repr=False)
-    # The cost refusal of an operation without variables, which nothing else changes.
+    # The cost refusal of an operation whose cost no variable changes, once counted.
     _fixed_cost: tuple[GraphQLError | None] | None = field(default=None, repr=False)
+    _cost_reads_variables: bool | None = field(default=None, repr=False)
 
     @property
     def kind(self) -> OperationType:
@@ -76,7 +77,9 @@ class Prepared:
         """The cost budget's refusal of the chosen operation, or None when it may run."""
         assert self.operation is not None
         name = self.operation.name.value if self.operation.name else None
-        if self.operation.variable_definitions:
+        if self._cost_reads_variables is None:
+            self._cost_reads_variables = reads_variables(self.document)
+        if self._cost_reads_variables:
             return over_budget(schema, self.document, name, variables)
         if self._fixed_cost is None:
             self._fixed_cost = (over_budget(schema, self.document, name, None),)

@@ -9,7 +9,7 @@ from typing import Any, cast
 from graphql import get_introspection_query, parse
 
 from api.graphql.context import KeyturnContext
-from api.graphql.cost import BROKER_CALL_COST, COST_BUDGET, document_cost
+from api.graphql.cost import BROKER_CALL_COST, COST_BUDGET, document_cost, reads_variables
 from api.graphql.paging import DEFAULT_PAGE
 from api.graphql.schema import schema
 from graph import Node
@@ -82,3 +82,26 @@ def test_aliased_introspection_is_refused_by_the_budget() -> None:
     fields = " ".join(f"a{n}: __schema {{ types {{ fields {{ name }} }} }}" for n in range(5))
     (error,) = _run("{ " + fields + " }").errors
     assert error.extensions["code"] == "query_too_costly"
+
+
+def test_only_a_page_size_given_as_a_variable_makes_the_cost_read_variables() -> None:
+    assert reads_variables(parse("query($n: Int!) { myRequests(first: $n) { id } }"))
+    assert reads_variables(
+        parse("query($n: Int) { ...F } fragment F on Query { myRequests(first: $n) { id } }")
+    )
+    assert not reads_variables(parse("{ myRequests(first: 5) { id } }"))
+    assert not reads_variables(
+        parse("mutation($r: RequestAccessInput!) { requestAccess(request: $r) { id } }")
+    )
+
+
+def test_an_over_budget_page_size_in_a_variable_is_refused_after_a_cheap_one_passed() -> None:
+    keyturn = KeyturnContext(
+        services=cast(Any, None), viewer=Node("User", "u", {}), why_anonymous=""
+    )
+    aliases = " ".join(f"a{n}: myRequests(first: $n) {{ id justification }}" for n in range(10))
+    query = "query Wide($n: Int!) { " + aliases + " }"
+    cheap = execute_sync(query, context_value={"keyturn": keyturn}, variables={"n": 1})
+    assert not any(e.extensions.get("code") == "query_too_costly" for e in cheap.errors or [])
+    refused = execute_sync(query, context_value={"keyturn": keyturn}, variables={"n": 500})
+    assert refused.errors and refused.errors[0].extensions["code"] == "query_too_costly"
