@@ -106,15 +106,15 @@ class Neo4jStore:
 
         def locked_write(tx: ManagedTransaction, explained: bool) -> None:
             # Run again from here by the driver on a transient failure: `build` sees the
-            # node as that attempt finds it.
+            # node as that attempt finds it. `ops` go first and the lock after them, so the
+            # node is held only while its own part is written and committed: writers that
+            # share it (every activity-log append) wait that long for each other, not for
+            # each other's whole change.
+            _write_in(tx, ops, explained)
             record = tx.run(_cypher.lock_node(locked.kind), key=locked.key).single(strict=True)
-            everything = [*ops, *build(visible(record["props"]))]
-            check_ops(everything)
-            if explained:
-                apply(tx, everything)
-                return
-            query, params, check = one_statement(everything)
-            check(tx.run(query, params))
+            built = list(build(visible(record["props"])))
+            check_ops(built)
+            _write_in(tx, built, explained)
 
         try:
             with self._session() as session:
@@ -390,3 +390,15 @@ def _kind_of(labels: Sequence[str]) -> str:
 
 def _edge_order(edge: Edge) -> tuple[str, str, str, str, str]:
     return (edge.src.kind, edge.src.key, edge.dst.kind, edge.dst.key, edge.key)
+
+
+def _write_in(tx: ManagedTransaction, ops: Sequence[WriteOp], explained: bool) -> None:
+    """`ops` written in `tx`: as one statement, or statement by statement when `explained`
+    (to find which op falls short, with its precise error)."""
+    if not ops:
+        return
+    if explained:
+        apply(tx, ops)
+        return
+    query, params, check = one_statement(ops)
+    check(tx.run(query, params))
