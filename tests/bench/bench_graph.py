@@ -58,6 +58,7 @@ is a first load through Neo4j's offline importer, see _bulk_import_rate."""
 # throughput collector (run.sh's defaults are for a quick start in tests).
 BENCH_NEO4J_JAVA_OPTS = "-Xmx4g -XX:+UseParallelGC"
 
+
 def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--users", type=int, default=10_000)
