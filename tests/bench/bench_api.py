@@ -45,6 +45,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import cast
 
 import httpx
 
@@ -127,9 +128,11 @@ def main(argv: Sequence[str] | None = None) -> None:
 def _measure(
     url: str, broker_url: str, scratch: str, workers: int, duration: float
 ) -> dict[str, object]:
-    broker_rate = _broker_only_rate(broker_url, seconds=duration)
+    # Measured before and after the HTTP cells: the machine's speed drifts, and the ratio
+    # to the broker is read against their mean.
+    broker_before = _broker_only_rate(broker_url, seconds=duration)
     tokens = _seed(url)
-    results: dict[str, object] = {"broker-only requestAccess/s": broker_rate}
+    results: dict[str, object] = {}
     with _serving(url, scratch, workers) as base:
         _wrk(base + "/healthz", [], None, clients=8, seconds=1)  # warm up
         results["healthz"] = _wrk(base + "/healthz", [], None, clients=8, seconds=duration)
@@ -147,6 +150,10 @@ def _measure(
                     base + "/graphql", tokens[who], body, clients, seconds=duration, ids=ids
                 )
         results["cells"] = {key: cells[key] for key in sorted(cells, key=_table_order)}
+    results["broker-only requestAccess/s"] = (
+        broker_before,
+        _broker_only_rate(broker_url, seconds=duration),
+    )
     return results
 
 
@@ -322,11 +329,20 @@ def _report(label: str, results: dict[str, object]) -> None:
     assert isinstance(healthz, Cell)
     cells = results["cells"]
     assert isinstance(cells, dict)
+    before, after = cast(tuple[float, float], results["broker-only requestAccess/s"])
+    broker = (before + after) / 2
     print(f"\n### {label}")
     print(
         f"bare /healthz at 8 clients: {healthz.rate:,.0f} req/s; broker alone "
-        f"(request_access, no HTTP): {results['broker-only requestAccess/s']:,.0f} req/s\n"
+        f"(request_access, no HTTP): {before:,.0f} req/s before the cells, {after:,.0f} "
+        f"after (mean {broker:,.0f})"
     )
+    me, asked = cells.get(("me", 8)), cells.get(("requestAccess (auto)", 8))
+    if isinstance(me, Cell) and isinstance(asked, Cell):
+        print(
+            f"at 8 clients: `me` {me.rate / healthz.rate:.0%} of /healthz; `requestAccess` "
+            f"{asked.rate / broker:.0%} of the broker alone\n"
+        )
     print("| operation | clients | req/s | p50 ms | p99 ms | errors | requests |")
     print("|---|---:|---:|---:|---:|---:|---:|")
     for (name, clients), cell in cells.items():
