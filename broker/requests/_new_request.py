@@ -15,9 +15,10 @@ from datetime import UTC, datetime
 from typing import Any, NoReturn
 
 from broker import _text, audit
-from broker._lookup import known_flow, load_identity, require_allowed
+from broker._lookup import known_flow, load_identity
 from broker._text import check_optional, check_text, check_texts
 from broker.approval import StepPlan, new_request_ops, open_plan, opening_step
+from broker.authorize import authorize
 from broker.errors import AccessDenied, InvalidInput, NotFound
 from broker.requests._decide import decide_request
 from broker.requests.states import RequestState
@@ -83,6 +84,7 @@ def ask(
     beneficiary: str | None,
     starts_at: float | None,
     requester_kind: str = "User",
+    identity: IdentityContext | None = None,
 ) -> Asked:
     """Check the shape of a request and load its people; raise on bad input.
 
@@ -104,7 +106,8 @@ def ask(
     now = services.clock()
     if starts_at is not None:
         _check_start(starts_at, now)
-    identity = load_identity(services.store, requester, kind=requester_kind)
+    if identity is None:
+        identity = load_identity(services.store, requester, kind=requester_kind)
     for_whom = None
     if beneficiary is not None and beneficiary != requester:
         for_whom = load_identity(services.store, beneficiary)
@@ -336,11 +339,15 @@ def asked_of(
     """What a request for one resource asks and for what, after the checks every such
     request starts with: a request and its preview (`preview_request`) begin here alike,
     so a preview decides exactly what the request would."""
-    require_allowed(services, requester, "requestAccess", Target.api())
+    # The requester is read once, for the API check and for the request: the check still
+    # comes before anything else is read.
+    identity = load_identity(services.store, requester)
+    authorize(services, user=identity.node, action="requestAccess", target=Target.api())
     check_text("resource", resource, most=_text.KEY)
     asked = ask(
         services,
         requester=requester,
+        identity=identity,
         permissions=permissions,
         duration_minutes=duration_minutes,
         justification=justification,
