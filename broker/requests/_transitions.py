@@ -16,7 +16,17 @@ from typing import Any
 from broker import audit
 from broker.errors import StateConflict
 from broker.requests.states import RequestState, can_move
-from graph import ConflictError, DeleteEdge, GraphStore, Node, NodeRef, SetProps, WriteOp
+from graph import (
+    ConflictError,
+    DeleteEdge,
+    GraphStore,
+    Node,
+    NodeRef,
+    SetProps,
+    UpsertEdge,
+    UpsertNode,
+    WriteOp,
+)
 
 # The edges that put a pending request in its reviewers' queues (broker.approval._index).
 REVIEWS = "APPROVER"
@@ -92,10 +102,27 @@ def move_through(
     ops: list[WriteOp] = [*before, *cas]
     if moves and moves[0].source is RequestState.PENDING:
         # No longer awaiting review: nobody's queue lists it any more.
-        ref = NodeRef(_KIND, key)
-        ops += [DeleteEdge(e.kind, e.src, e.dst, e.key) for e in store.edges(REVIEWS, dst=ref)]
+        ops += _leave_queues(store, NodeRef(_KIND, key), before)
     events = [*opening, *(move.event for move in moves if move.event is not None)]
     _write(store, [*ops, *also], events, moves[0].source if moves else None)
+
+
+def _leave_queues(store: GraphStore, ref: NodeRef, before: Sequence[WriteOp]) -> list[WriteOp]:
+    """Deletes of the edges that queue request `ref` for its reviewers. A request that
+    `before` creates in this very write (its key is new) is queued only by what `before`
+    adds, so the graph is not asked: a round trip less for every auto-approved request."""
+    created = any(
+        isinstance(op, UpsertNode) and op.kind == ref.kind and op.key == ref.key for op in before
+    )
+    if created:
+        queued = [
+            (op.kind, op.src, op.dst, op.key)
+            for op in before
+            if isinstance(op, UpsertEdge) and op.kind == REVIEWS and op.dst == ref
+        ]
+    else:
+        queued = [(e.kind, e.src, e.dst, e.key) for e in store.edges(REVIEWS, dst=ref)]
+    return [DeleteEdge(kind, src, dst, edge_key) for kind, src, dst, edge_key in queued]
 
 
 def move_each(
