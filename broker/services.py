@@ -4,7 +4,7 @@ notifier."""
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Protocol
 
@@ -47,13 +47,14 @@ class GraphOnlyProvisioner:
         return None
 
 
-def grants_in_graph_only(provisioner: Provisioner, request: Node) -> bool:
-    """Whether granting `request` touches nothing outside the graph, so the grant may be
-    written together with the approval (the one-write fast path)."""
+def grant_in_graph_only(provisioner: Provisioner, request: Node) -> Mapping[str, str] | None:
+    """The access details of `request`, granted now, when granting it touches nothing
+    outside the graph, so the grant may be written together with the approval (the
+    one-write fast path); None otherwise, and then nothing was granted."""
     if type(provisioner) is GraphOnlyProvisioner:
-        return True
-    graph_only = getattr(provisioner, "graph_only", None)
-    return bool(graph_only(request)) if callable(graph_only) else False
+        return provisioner.grant(request)
+    graph_only_grant = getattr(provisioner, "graph_only_grant", None)
+    return graph_only_grant(request) if callable(graph_only_grant) else None
 
 
 class NotificationSink(Protocol):

@@ -17,7 +17,7 @@ from broker.grants.secrets import seal
 from broker.notify import NoticeKind, announce
 from broker.requests._transitions import Move, move_through, request_event, transition
 from broker.requests.states import RequestState
-from broker.services import GrantDeferred, Services, grants_in_graph_only
+from broker.services import GrantDeferred, Services, grant_in_graph_only
 from graph import (
     ConflictError,
     DeleteEdge,
@@ -44,10 +44,8 @@ class GrantFailed(DomainError):
 def provisioned_at_once(services: Services, granting: Node) -> Mapping[str, str] | None:
     """The access details when the provisioner grants in the graph only, so its `grant`
     has no effect outside the graph and may run before the write; None otherwise."""
-    if not grants_in_graph_only(services.provisioner, granting):
-        return None
     try:
-        return services.provisioner.grant(granting)
+        return grant_in_graph_only(services.provisioner, granting)
     except Exception:
         return None  # the two-write path calls it again and records the failure
 

@@ -79,12 +79,16 @@ class IntegrationProvisioner:
         if callable(extend):
             extend(request)
 
-    def graph_only(self, request: Node) -> bool:
-        """Whether `request`'s integration touches nothing outside the graph."""
+    def graph_only_grant(self, request: Node) -> dict[str, str] | None:
+        """`request` granted by the graph-only provisioner when its integration touches
+        nothing outside the graph (the integration is read once, for both); None when it
+        does, and then nothing was granted."""
         try:
-            return self.integration_of(request) is None
+            if self.integration_of(request) is not None:
+                return None
         except IntegrationFailed:
-            return False
+            return None
+        return self._graph_only.grant(request)
 
     def for_request(self, request: Node) -> Provisioner:
         integration = self.integration_of(request)

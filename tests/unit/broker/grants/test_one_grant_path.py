@@ -5,7 +5,7 @@ its write leaves no access behind, on each backend."""
 from __future__ import annotations
 
 import importlib
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 
 import pytest
 
@@ -13,7 +13,7 @@ from broker import GrantFailed, RequestState, Services, audit
 from broker.demo import DEMO_ADMIN, DEMO_GRANTEE
 from broker.identities.disable_user import disable_user
 from broker.notify import NoticeKind
-from broker.services import Provisioner, grants_in_graph_only
+from broker.services import Provisioner, grant_in_graph_only
 from graph import GraphStore, Node, NodeRef, SetProps
 from tests.support.grants_lab import RESOURCE, access_keys, add_lab, ask
 from tests.support.notices import KeptNotices
@@ -32,8 +32,11 @@ class _ActingWhileGranting:
         self.inner = inner
         self.meanwhile = meanwhile
 
-    def graph_only(self, request: Node) -> bool:
-        return grants_in_graph_only(self.inner, request)
+    def graph_only_grant(self, request: Node) -> Mapping[str, str] | None:
+        details = grant_in_graph_only(self.inner, request)
+        if details is not None:
+            self.meanwhile()
+        return details
 
     def grant(self, request: Node) -> dict[str, str]:
         self.meanwhile()
