@@ -143,8 +143,9 @@ def _measure(
             shares: list[Path | None] = [None] * (len(CLIENTS) + 1)
             if name == "approveRequest":
                 shares = _pending_ids(base, tokens, scratch, seconds=3 * duration * 1.5)
-            # warm up (the first share of ids), then one cell per client count
-            _wrk(base + "/graphql", tokens[who], body, 8, seconds=1, ids=shares[0])
+            # warm up (the first share of ids) as long as a cell runs: Neo4j's JIT and plan
+            # cache take seconds to settle on a new statement; then one cell per client count
+            _wrk(base + "/graphql", tokens[who], body, 8, seconds=duration, ids=shares[0])
             for clients, ids in zip(CLIENTS, shares[1:], strict=True):
                 cells[name, clients] = _wrk(
                     base + "/graphql", tokens[who], body, clients, seconds=duration, ids=ids
