@@ -153,7 +153,7 @@ def check_graphql_body(body: bytes) -> dict[str, Any]:
     except UnicodeDecodeError:
         raise _bad("the request body is not valid UTF-8: send JSON encoded as UTF-8") from None
     try:
-        document = json.loads(text, parse_constant=_no_constants)
+        document = _JSON.decode(text)
     except RecursionError:
         raise _too_deep() from None
     except ValueError as wrong:
@@ -203,6 +203,10 @@ def _kind(value: Any) -> str:
 
 def _no_constants(name: str) -> None:
     raise ValueError(f"`{name}` is not a JSON number")
+
+
+# One decoder for every body (`json.loads` with an option builds a new one each call).
+_JSON = json.JSONDecoder(parse_constant=_no_constants)
 
 
 def _bad(message: str) -> _Refused:
