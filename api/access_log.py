@@ -34,6 +34,8 @@ class AccessLog:
     def __init__(self) -> None:
         self._lines: list[str] = []
         self._flush_due: asyncio.TimerHandle | None = None
+        self._stamped_at = -1
+        self._stamp_text = ""
 
     async def serve(self, app: App, scope: Any, receive: Any, send: Any) -> None:
         status = 0
@@ -50,9 +52,19 @@ class AccessLog:
         finally:
             took = (time.perf_counter() - started) * 1000
             self._note(
+                f"{self._stamp()} "
                 f'{_client(scope)} - "{scope["method"]} {shown_path(scope)} '
                 f'HTTP/{scope["http_version"]}" {status or "-"} {took:.1f} ms\n'
             )
+
+    def _stamp(self) -> str:
+        """The local time to the second, as the other log lines give it (formatted once a
+        second: a request's line should cost next to nothing)."""
+        now = int(time.time())
+        if now != self._stamped_at:
+            self._stamped_at = now
+            self._stamp_text = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(now))
+        return self._stamp_text
 
     def _note(self, line: str) -> None:
         self._lines.append(line)
