@@ -198,6 +198,13 @@ def _graph_flag(parser: argparse.ArgumentParser, env: Settings) -> None:
 # the throughput.
 _LOOP: Literal["uvloop"] = "uvloop"
 _HTTP: Literal["httptools"] = "httptools"
+# One process or several, served alike; the access log is the app's own (api.access_log).
+_SERVER_OPTIONS: dict[str, Any] = {
+    "log_level": "info",
+    "loop": _LOOP,
+    "http": _HTTP,
+    "access_log": False,
+}
 
 
 def _serve(args: argparse.Namespace) -> int:
@@ -244,15 +251,7 @@ def _serve(args: argparse.Namespace) -> int:
     )
     if args.workers == 1:
         freeze_startup_heap()
-        uvicorn.run(
-            app,
-            host=args.host,
-            port=args.port,
-            log_level="info",
-            loop=_LOOP,
-            http=_HTTP,
-            access_log=False,  # the app's own (api.access_log)
-        )
+        uvicorn.run(app, host=args.host, port=args.port, **_SERVER_OPTIONS)
         return 0
     # Each worker opens its own graph connection and runs its own scheduler (its
     # transitions are compare-and-set, so two schedulers never revoke twice).
@@ -265,10 +264,7 @@ def _serve(args: argparse.Namespace) -> int:
         workers=args.workers,
         host=args.host,
         port=args.port,
-        log_level="info",
-        loop=_LOOP,
-        http=_HTTP,
-        access_log=False,  # the app's own (api.access_log)
+        **_SERVER_OPTIONS,
     )
     return 0
 
