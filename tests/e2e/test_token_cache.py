@@ -100,12 +100,12 @@ def test_a_disabled_user_is_refused_at_once(live: LiveKeyturn) -> None:
 
 
 @contextmanager
-def _keyturn_serving(graph_url: str, scratch: Path) -> Iterator[str]:
+def _keyturn_serving(graph_url: str, scratch: Path, workers: int = 1) -> Iterator[str]:
     """`keyturn serve` as its own process on `graph_url`; yields its base URL."""
     port = free_port()
     log = open(scratch / f"serve-{port}.log", "wb")  # noqa: SIM115 - closed below
     server = subprocess.Popen(
-        [KEYTURN, "serve", "--port", str(port), "--graph", graph_url],
+        [KEYTURN, "serve", "--port", str(port), "--graph", graph_url, "--workers", str(workers)],
         cwd=scratch,
         env={**os.environ, "PYTHONPATH": str(REPO)},
         stdout=log,
@@ -181,3 +181,35 @@ def _client(base: str, token: str) -> Iterator[GraphQLClient]:
         yield client
     finally:
         client.close()
+
+
+def test_on_neo4j_several_workers_serve_one_port_and_log_every_request(
+    neo4j_url: str, tmp_path: Path
+) -> None:
+    """`keyturn serve --workers 2`: two processes answer on one port, each request is
+    answered and logged once (by whichever worker took it), and a revoke made through one
+    worker is refused by both."""
+    services = open_services(neo4j_url)
+    try:
+        services.store.clear()
+        seed_demo(services)
+        admin = issue_api_token(services, owner=DEMO_ADMIN, name="workers")
+    finally:
+        services.store.close()
+    with _keyturn_serving(neo4j_url, tmp_path, workers=2) as base:
+        client = GraphQLClient(base, admin)
+        for _ in range(20):
+            assert client.data(ME)["me"] == {"email": DEMO_ADMIN, "role": "admin"}
+        key = client.data("{ apiTokens { key name } }")["apiTokens"]
+        (mine,) = [t["key"] for t in key if t["name"] == "workers"]
+        client.data("mutation($k: String!) { revokeToken(key: $k) { key } }", k=mine)
+        for _ in range(4):  # whichever worker takes it
+            client.call(ME)
+            assert client.last_status == 401
+        client.close()
+        time.sleep(1)  # the access log is written within half a second
+    (log,) = tmp_path.glob("serve-*.log")
+    written = log.read_text()
+    assert written.count("Started server process") == 2  # one line from each worker
+    assert written.count('"POST /graphql HTTP/1.1" 200') == 22
+    assert written.count('"POST /graphql HTTP/1.1" 401') == 4
