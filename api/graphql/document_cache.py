@@ -51,10 +51,11 @@ class Prepared:
     # Why it cannot run at all (a name it lacks, a subscription): the same for every caller.
     not_runnable: str | None
     operations: int
+    # Whether a page size is a variable: else the cost is the same for every request.
+    cost_reads_variables: bool
     _validated: tuple[GraphQLError, ...] | None = field(default=None, repr=False)
     # The cost refusal of an operation whose cost no variable changes, once counted.
     _fixed_cost: tuple[GraphQLError | None] | None = field(default=None, repr=False)
-    _cost_reads_variables: bool | None = field(default=None, repr=False)
 
     @property
     def kind(self) -> OperationType:
@@ -77,9 +78,7 @@ class Prepared:
         """The cost budget's refusal of the chosen operation, or None when it may run."""
         assert self.operation is not None
         name = self.operation.name.value if self.operation.name else None
-        if self._cost_reads_variables is None:
-            self._cost_reads_variables = reads_variables(self.document)
-        if self._cost_reads_variables:
+        if self.cost_reads_variables:
             return over_budget(schema, self.document, name, variables)
         if self._fixed_cost is None:
             self._fixed_cost = (over_budget(schema, self.document, name, None),)
@@ -126,7 +125,7 @@ def _prepare(query: str, operation_name: str | None) -> Prepared:
         not_runnable = "the document holds no operation: send a query or a mutation"
     elif operation.operation is OperationType.SUBSCRIPTION:
         not_runnable = "subscriptions are not allowed when using POST"
-    return Prepared(document, operation, not_runnable, len(operations))
+    return Prepared(document, operation, not_runnable, len(operations), reads_variables(document))
 
 
 _cache = _Cache(MAX_CACHED_DOCUMENTS)

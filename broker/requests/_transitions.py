@@ -115,14 +115,12 @@ def _leave_queues(store: GraphStore, ref: NodeRef, before: Sequence[WriteOp]) ->
         isinstance(op, UpsertNode) and op.kind == ref.kind and op.key == ref.key for op in before
     )
     if created:
-        queued = [
-            (op.kind, op.src, op.dst, op.key)
+        return [
+            DeleteEdge(op.kind, op.src, op.dst, op.key)
             for op in before
             if isinstance(op, UpsertEdge) and op.kind == REVIEWS and op.dst == ref
         ]
-    else:
-        queued = [(e.kind, e.src, e.dst, e.key) for e in store.edges(REVIEWS, dst=ref)]
-    return [DeleteEdge(kind, src, dst, edge_key) for kind, src, dst, edge_key in queued]
+    return [DeleteEdge(e.kind, e.src, e.dst, e.key) for e in store.edges(REVIEWS, dst=ref)]
 
 
 def move_each(
