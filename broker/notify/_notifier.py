@@ -17,6 +17,7 @@ from broker.notify._compose import plain_text_message
 from broker.notify._events import Notice, NoticeKind
 from broker.notify._mail import Mailer, mailer_for
 from broker.notify._render import free_text, name
+from broker.notify._stored_reads import StoredWebhookReads
 from broker.notify._webhook import Webhook, deliver
 from broker.notify._worker import DeliveryWorker, Job
 from broker.outbound import PUBLIC_ONLY, Outbound
@@ -72,8 +73,9 @@ class Notifier:
         self._mailer = mailer
         self._outbound = outbound
         self._webhooks = tuple(webhooks)
-        # Those admins keep in the graph: read for each notice by the worker, not at start.
-        self._stored_webhooks = stored_webhooks
+        # Those admins keep in the graph: read by the worker after each notice is published
+        # (one read serving all notices published before it), never only at start.
+        self._stored_webhooks = StoredWebhookReads(stored_webhooks)
         self._public_url = public_url.rstrip("/")
         self._sender = sender
         self._timeout = webhook_timeout
@@ -85,11 +87,12 @@ class Notifier:
     def publish(self, notice: Notice) -> None:
         """Queue the notice: its mails are composed by the delivery worker, not on the
         request path of the use case that published it."""
+        number = self._stored_webhooks.publish()
         self._worker.submit(
-            Job(label=f"{notice.kind.value} notice", run=partial(self._fan_out, notice))
+            Job(label=f"{notice.kind.value} notice", run=partial(self._fan_out, notice, number))
         )
 
-    def _fan_out(self, notice: Notice) -> None:
+    def _fan_out(self, notice: Notice, number: int) -> None:
         # Composed whole before anything is queued: a failure retries the notice, never
         # half of its deliveries.
         messages = self.messages(notice)
@@ -101,7 +104,11 @@ class Notifier:
                 )
             )
         payload = notice.payload()
-        hooks = () if notice.kind in MAIL_ONLY else (*self._webhooks, *self._stored_webhooks())
+        hooks = (
+            ()
+            if notice.kind in MAIL_ONLY
+            else (*self._webhooks, *self._stored_webhooks.for_notice(number))
+        )
         for hook in hooks:
             if hook.wants(notice.kind):
                 self._worker.submit(

@@ -16,9 +16,10 @@ MOST_WEBHOOKS = 100
 
 
 def stored_webhooks(store: GraphStore) -> tuple[Webhook, ...]:
-    """The enabled stored webhooks, unsealed. Read by the delivery worker for each notice,
-    so a webhook saved or disabled a moment ago applies to the next notice. One that no
-    longer reads (a lost sealing key) is skipped with a warning naming its key only."""
+    """The enabled stored webhooks, unsealed. Read by the delivery worker after a notice
+    is published, so a webhook saved or disabled a moment ago applies to the next notice.
+    One that no longer reads (a lost sealing key) is skipped with a warning naming its key
+    only."""
     hooks = []
     for node in store.find_nodes("Webhook", equals={"enabled": True}, limit=MOST_WEBHOOKS):
         try:

@@ -1,5 +1,6 @@
 """Webhooks admins keep in the graph: saved by admins only, to allowed URLs, their secret
-shown once; the notifier's worker reads them for each notice and signs each delivery."""
+shown once; the notifier's worker reads them after each notice is published (one read
+serving the notices published before it began) and signs each delivery."""
 
 from __future__ import annotations
 
