@@ -110,9 +110,15 @@ class Neo4jStore:
             # node is held only while its own part is written and committed: writers that
             # share it (every activity-log append) wait that long for each other, not for
             # each other's whole change.
-            _write_in(tx, ops, explained)
-            record = tx.run(_cypher.lock_node(locked.kind), key=locked.key).single(strict=True)
-            built = list(build(visible(record["props"])))
+            found: Props
+            if explained:
+                apply(tx, ops)
+                record = tx.run(_cypher.lock_node(locked.kind), key=locked.key)
+                found = visible(record.single(strict=True)["props"])
+            else:  # the writes and the lock in one round trip
+                query, params, check = one_statement(ops, then_lock=locked)
+                found = check(tx.run(query, params))
+            built = list(build(found))
             check_ops(built)
             _write_in(tx, built, explained)
 

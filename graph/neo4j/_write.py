@@ -19,7 +19,16 @@ from graph.errors import ConflictError, GraphError, SchemaViolation, UnknownNode
 from graph.model import NODE_KINDS
 from graph.neo4j.cypher import store as _cypher
 from graph.validate import check_new_node
-from graph.values import DeleteEdge, DeleteNode, NodeRef, SetProps, UpsertEdge, UpsertNode, WriteOp
+from graph.values import (
+    DeleteEdge,
+    DeleteNode,
+    NodeRef,
+    Props,
+    SetProps,
+    UpsertEdge,
+    UpsertNode,
+    WriteOp,
+)
 
 HIDDEN = frozenset({"key", _cypher.LOCK})
 """Properties Neo4j holds for the store's own use, never shown as a node's or edge's."""
@@ -152,25 +161,34 @@ class Fallback(Exception):
     node lacking a required property): it rolled back, and `apply` explains it."""
 
 
-def one_statement(ops: Sequence[WriteOp]) -> tuple[str, dict[str, Any], Callable[[Any], None]]:
+def one_statement(
+    ops: Sequence[WriteOp], *, then_lock: NodeRef | None = None
+) -> tuple[str, dict[str, Any], Callable[[Any], Props]]:
     """The write as one statement: each batch a CALL subquery, in order (each sees the
     ones before it), whose rows are collected as `r{j}`; one round trip instead of one
     per batch. Returns the statement, its parameters, and the check to run on its result
-    inside the transaction, which raises Fallback (rolling it back) on any shortfall."""
+    inside the transaction, which raises Fallback (rolling it back) on any shortfall.
+
+    With `then_lock`, the statement then locks that node (`in_sequence`), and the check
+    returns the node's properties as locked; else it returns no properties."""
     groups = batches(ops)
     subqueries: list[tuple[str, str | None]] = []
     params: dict[str, Any] = {}
     for j, batch in enumerate(groups):
         subqueries.append(_subquery(batch, f"rows{j}"))
         params[f"rows{j}"] = _rows(batch)
+    if then_lock is not None:
+        params["locked_key"] = then_lock.key
 
-    def check(result: Any) -> None:
+    def check(result: Any) -> Props:
         record = result.single(strict=True)
         for j, batch in enumerate(groups):
             if not _complete(batch, record.get(f"r{j}")):
                 raise Fallback
+        return visible(record["locked"]) if then_lock is not None else {}
 
-    return _cypher.in_sequence(subqueries), params, check
+    lock_kind = then_lock.kind if then_lock is not None else None
+    return _cypher.in_sequence(subqueries, then_lock=lock_kind), params, check
 
 
 def _rows(batch: Batch) -> list[dict[str, Any]]:

@@ -249,10 +249,16 @@ CLEAR = f"MATCH (n) WHERE NOT n:{META} DETACH DELETE n"
 """Delete all data; the schema version stays, as the constraints do."""
 
 
-def in_sequence(subqueries: Sequence[tuple[str, str | None]]) -> str:
+def in_sequence(
+    subqueries: Sequence[tuple[str, str | None]], *, then_lock: str | None = None
+) -> str:
     """Write statements as one: each a CALL subquery, in order (each sees the ones before
     it); one whose rows are named (`collected`) returns them as `r{j}`, collected inside
-    its own subquery so that it gives one row even when the batch returns none."""
+    its own subquery so that it gives one row even when the batch returns none.
+
+    With `then_lock` (a kind), the statement ends by locking node `$locked_key` of that
+    kind as `lock_node` does, and returns its properties as `locked`: the lock is taken
+    after the writes, in the same round trip."""
     parts: list[str] = []
     kept: list[str] = []
     for j, (statement, collected) in enumerate(subqueries):
@@ -260,5 +266,12 @@ def in_sequence(subqueries: Sequence[tuple[str, str | None]]) -> str:
             statement = f"CALL {{\n{statement}\n}}\nRETURN collect({collected}) AS r{j}"
             kept.append(f"r{j}")
         parts.append("CALL {\n" + statement + "\n}")
+    if then_lock is not None:
+        parts.append(
+            f"MERGE (locked:{label(then_lock)} {{key: $locked_key}})\n"
+            f"SET locked.{LOCK} = true\n"
+            f"REMOVE locked.{LOCK}"
+        )
+        kept.append("properties(locked) AS locked")
     parts.append(f"RETURN {', '.join(kept)}" if kept else "RETURN true AS done")
     return "\n".join(parts)
