@@ -6,6 +6,8 @@ from __future__ import annotations
 import threading
 from concurrent.futures import ThreadPoolExecutor
 
+import pytest
+
 from broker.notify import Webhook
 from broker.notify._stored_reads import StoredWebhookReads
 
@@ -68,3 +70,33 @@ def test_a_notice_published_while_a_read_runs_gets_a_read_of_its_own() -> None:
     assert reads.for_notice(second) == (_hook("saved"),)
     assert reads.for_notice(third) == (_hook("saved"),)
     assert graph.reads == 2
+
+
+class _Clock:
+    def __init__(self) -> None:
+        self.now = 100.0
+        self.slept: list[float] = []
+
+    def __call__(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.slept.append(seconds)
+        self.now += seconds
+
+
+def test_reads_are_spaced_and_the_wait_serves_the_notices_published_meanwhile() -> None:
+    graph, clock = _Graph(), _Clock()
+    reads = StoredWebhookReads(graph.read, spacing=0.05, clock=clock, sleep=clock.sleep)
+    assert reads.for_notice(reads.publish()) == graph.hooks  # the first read waits for none
+    assert clock.slept == []
+    clock.now += 0.01
+    second = reads.publish()
+    third = reads.publish()  # published while the worker waits to read for the second
+    reads.for_notice(second)
+    assert clock.slept == [pytest.approx(0.04)]  # until 50 ms after the first read began
+    reads.for_notice(third)
+    assert graph.reads == 2
+    clock.now += 1.0  # a quiet worker reads at once
+    reads.for_notice(reads.publish())
+    assert len(clock.slept) == 1 and graph.reads == 3
