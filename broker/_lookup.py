@@ -16,7 +16,7 @@ T = TypeVar("T")
 
 
 def load_user(store: GraphStore, key: str) -> Node:
-    return _enabled(key, store.get_node("User", key))
+    return enabled_user(key, store.get_node("User", key))
 
 
 def load_identity(store: GraphStore, key: str, *, kind: str = "User") -> IdentityContext:
@@ -26,7 +26,7 @@ def load_identity(store: GraphStore, key: str, *, kind: str = "User") -> Identit
         found = store.identity_context(NodeRef(kind, key))
     except UnknownNode as missing:
         raise _no_user(key) from missing
-    _enabled(key, found.node)
+    enabled_user(key, found.node)
     return found
 
 
@@ -34,7 +34,8 @@ def _no_user(key: str) -> NotFound:
     return NotFound(f"no user `{key}` exists: check the email or sync the directory")
 
 
-def _enabled(key: str, node: Node | None) -> Node:
+def enabled_user(key: str, node: Node | None) -> Node:
+    """User `key` as read (`node`), refused as `load_user` refuses it."""
     if node is None:
         raise _no_user(key)
     if node.props.get("disabled"):

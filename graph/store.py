@@ -66,6 +66,13 @@ class GraphStore(Protocol):
     ) -> list[Node]:
         """Nodes of `kind` whose properties equal `equals` and are <= `at_most`, by key."""
 
+    def find_node_and_named(
+        self, kind: str, *, equals: Props, named_by: str, named_kind: str
+    ) -> tuple[Node, Node | None] | None:
+        """In one read: the first node `find_nodes(kind, equals=equals, limit=1)` gives, and
+        the node of `named_kind` whose key is that node's property `named_by` (None when
+        there is none); None when no node matches. E.g. an API token and its owner."""
+
     def edges(
         self,
         kind: str,

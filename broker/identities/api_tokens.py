@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from broker import audit
-from broker._lookup import load_user
+from broker._lookup import enabled_user, load_user
 from broker.errors import Forbidden, InvalidInput, Unauthenticated
 from broker.identities._digest import secret_digest
 from broker.services import Services
@@ -128,16 +128,19 @@ def authenticate(services: Services, token: str, *, scim: bool = False) -> Token
     if not token.startswith(TOKEN_PREFIX):
         raise Unauthenticated("the API token is malformed: expected `kt_...`")
     digest = hash_token(token)
-    found = services.store.find_nodes("ApiToken", equals={"token_hash": digest}, limit=1)
-    if not found or found[0].props.get("revoked"):
+    # The token and its owner in one read: one round trip per request on Neo4j.
+    found = services.store.find_node_and_named(
+        "ApiToken", equals={"token_hash": digest}, named_by="owner", named_kind="User"
+    )
+    if found is None or found[0].props.get("revoked"):
         raise Unauthenticated("the API token is unknown or revoked")
-    stored = found[0]
+    stored, owner = found
     if not hmac.compare_digest(str(stored.props["token_hash"]), digest):
         raise Unauthenticated("the API token is unknown or revoked")
     now = services.clock()
     _refuse_expired(stored, now)
     try:
-        user = load_user(services.store, str(stored.props["owner"]))
+        user = enabled_user(str(stored.props["owner"]), owner)
     except Exception as gone:
         raise Unauthenticated("the API token's owner no longer exists or is disabled") from gone
     scope = str(stored.props.get("scope") or FULL_SCOPE)

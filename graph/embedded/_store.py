@@ -22,6 +22,7 @@ from graph.embedded._memory import EdgeId, MemoryGraph, NodeId, gc_paused
 from graph.embedded._plan import copy_props, plan_write
 from graph.embedded._sqlite import SqliteLog
 from graph.errors import GraphError, UnknownNode
+from graph.model import NODE_KINDS
 from graph.query import (
     QUERY_MEMORY_MIB,
     QueryResult,
@@ -158,6 +159,19 @@ class EmbeddedStore:
                 if limit is not None and len(found) >= limit:
                     break
         return found
+
+    def find_node_and_named(
+        self, kind: str, *, equals: Props, named_by: str, named_kind: str
+    ) -> tuple[Node, Node | None] | None:
+        if kind in NODE_KINDS and named_by not in NODE_KINDS[kind].properties:
+            raise ValueError(f"{kind} declares no property `{named_by}`")
+        with self._lock:  # one read: nothing written between the two nodes
+            found = self.find_nodes(kind, equals=equals, limit=1)
+            if not found:
+                return None
+            name = found[0].props.get(named_by)
+            named = self.get_node(named_kind, name) if isinstance(name, str) else None
+            return found[0], named
 
     def edges(
         self,

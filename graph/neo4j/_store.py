@@ -172,6 +172,27 @@ class Neo4jStore:
             for record in self._read(query, **params)
         ]
 
+    def find_node_and_named(
+        self, kind: str, *, equals: Props, named_by: str, named_kind: str
+    ) -> tuple[Node, Node | None] | None:
+        declared = NODE_KINDS.get(kind)
+        if declared is None or any(name not in declared.properties for name in equals):
+            return None  # as find_nodes: no such kind, or no node carries the property
+        matched = [name for name, value in equals.items() if value is not None]
+        absent = [name for name, value in equals.items() if value is None]
+        params: dict[str, Any] = {f"eq{j}": equals[name] for j, name in enumerate(matched)}
+        find = _cypher.find_nodes(kind, matched, absent, [], limit=True)
+        record = self._read_one(
+            _cypher.with_named(find, kind, named_by, named_kind), **params, limit=1
+        )
+        if record is None:
+            return None
+        found = Node(kind, record["key"], visible(record["props"]))
+        named = record["named"]
+        if named is None or named_kind not in NODE_KINDS:
+            return found, None
+        return found, Node(named_kind, named["key"], visible(named))
+
     def edges(
         self,
         kind: str,

@@ -202,3 +202,54 @@ def test_clear_deletes_every_node_and_edge(store: GraphStore) -> None:
     assert snapshot(store) == ([], [])
     store.write([UpsertNode("Group", "eng", {"name": "eng"})])
     assert _keys(store.find_nodes("Group")) == ["eng"]
+
+
+def _token(key: str, owner: str, digest: str) -> UpsertNode:
+    return UpsertNode(
+        "ApiToken", key, {"token_hash": digest, "owner": owner, "created_at": 1_700_000_000.0}
+    )
+
+
+def test_find_node_and_named_reads_a_node_and_the_one_its_property_names(
+    store: GraphStore,
+) -> None:
+    store.write(
+        [
+            user("alice"),
+            _token("t1", "alice", "h1"),
+            _token("t2", "gone", "h2"),
+            access_request("r1", state="GRANTED"),
+        ]
+    )
+
+    found = store.find_node_and_named(
+        "ApiToken", equals={"token_hash": "h1"}, named_by="owner", named_kind="User"
+    )
+    assert found is not None
+    token, owner = found
+    assert (token.key, token.props["owner"]) == ("t1", "alice")
+    assert owner is not None and owner == store.get_node("User", "alice")
+
+    # the named node is gone: the first node alone
+    orphan = store.find_node_and_named(
+        "ApiToken", equals={"token_hash": "h2"}, named_by="owner", named_kind="User"
+    )
+    assert orphan is not None and orphan[0].key == "t2" and orphan[1] is None
+    # nothing matches; an undeclared property matches nothing, as in find_nodes
+    for equals in ({"token_hash": "h3"}, {"colour": "red"}):
+        assert (
+            store.find_node_and_named(
+                "ApiToken", equals=equals, named_by="owner", named_kind="User"
+            )
+            is None
+        )
+    # the named kind must match: a Group `alice` does not exist
+    wrong_kind = store.find_node_and_named(
+        "ApiToken", equals={"token_hash": "h1"}, named_by="owner", named_kind="Group"
+    )
+    assert wrong_kind is not None and wrong_kind[1] is None
+    # the same through another kind and property
+    request = store.find_node_and_named(
+        "AccessRequest", equals={"state": "GRANTED"}, named_by="requester", named_kind="User"
+    )
+    assert request is not None and request[1] is not None and request[1].key == "alice"

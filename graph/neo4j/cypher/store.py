@@ -155,6 +155,16 @@ def find_nodes(
     )
 
 
+def with_named(find: str, kind: str, named_by: str, named_kind: str) -> str:
+    """`find` (rows of key and props of `kind`), each with the `named_kind` node whose key
+    is its property `named_by`, as `named` (its properties, null when there is none)."""
+    return (
+        f"CALL {{\n{find}\n}}\n"
+        f"OPTIONAL MATCH (m:{label(named_kind)} {{key: props.{prop(kind, named_by)}}})\n"
+        f"RETURN key, props, properties(m) AS named"
+    )
+
+
 def edges(kind: str, src_kind: str | None, dst_kind: str | None) -> str:
     """Edges of `kind`, from the `$src` node of `src_kind` / to the `$dst` of `dst_kind`."""
     src = f":{label(src_kind)} {{key: $src}}" if src_kind else ""

@@ -152,8 +152,8 @@ def test_slow_authentication_reads_leave_the_event_loop_free(tmp_path: Path) -> 
     finally:
         slow.close()
     assert answer == {"data": {"__typename": "Query"}}
-    # `{ __typename }` reads nothing: every read is the token's, then its owner's.
-    assert slow.by_method() == {"find_nodes": 1, "get_node": 1}, slow.report()
+    # `{ __typename }` reads nothing: the one read is the token's, with its owner.
+    assert slow.by_method() == {"find_node_and_named": 1}, slow.report()
     # Blocking reads would hold the loop for their whole 0.4 s: the ticker could not tick.
     waited = slow.count * READ_DELAY
     assert ticks >= waited / TICK / 4, f"the loop ticked {ticks} times in {waited} s of reads"
