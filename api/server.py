@@ -58,7 +58,7 @@ def serving_app(services: Services, *, public_url: str, expiry_interval: float) 
     from broker import NotifyConfig, stored_webhooks
 
     notify = dataclasses.replace(NotifyConfig.from_env(os.environ), public_url=public_url)
-    # stored webhooks are read from the graph by the delivery worker, for each notice
+    # stored webhooks are read from the graph by the delivery worker after each notice
     services.notifier = notify.notifier(stored_webhooks=partial(stored_webhooks, services.store))
     return create_app(
         services, expiry_interval=expiry_interval, owns_services=True, public_url=public_url

@@ -14,10 +14,26 @@ from __future__ import annotations
 from email import policy, quoprimime
 from email.headerregistry import BaseHeader
 from email.message import EmailMessage
-from email.policy import Policy
+from email.policy import EmailPolicy, Policy
 from functools import lru_cache
 
-_POLICY = policy.default
+
+class _DefaultPolicy(EmailPolicy):
+    """The default policy, each header name's count limit looked up once: the email
+    package's lookup builds a new header class every time, which cost more than the rest of
+    setting a header."""
+
+    def header_max_count(self, name: str) -> int | None:
+        return _max_count(name.lower())
+
+
+@lru_cache(maxsize=256)
+def _max_count(name: str) -> int | None:
+    count: int | None = policy.default.header_max_count(name)
+    return count
+
+
+_POLICY = _DefaultPolicy()
 # The policies whose folding `_folded` reproduces (they differ in line ends alone).
 _FOLDED_FOR = (_POLICY, policy.SMTP)
 _MOST_LINE = 78  # the default policy's max_line_length (RFC 5322's recommended line length)
