@@ -70,6 +70,7 @@ class OutboxMailer:
 
     def __init__(self, folder: str | Path) -> None:
         self._folder = Path(folder)
+        self._path = os.fspath(self._folder)
         self._told = False
         self._lock = threading.Lock()
 
@@ -90,12 +91,17 @@ class OutboxMailer:
                     _log.warning("cannot make outbox folder %s owner-only", self._folder)
                 _log.info("no SMTP server configured: writing mail to %s", self._folder.resolve())
                 self._told = True
+        # Paths as plain strings: pathlib's joins cost more than the write itself.
         name = f"{uuid.uuid4().hex}.eml"
-        partial = self._folder / f".{name}.tmp"
+        partial = os.path.join(self._path, f".{name}.tmp")
         fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "wb") as out:
-            out.write(bytes(message))
-        partial.replace(self._folder / name)
+        try:
+            left = memoryview(bytes(message))
+            while left:  # a write may take part of it
+                left = left[os.write(fd, left) :]
+        finally:
+            os.close(fd)
+        os.replace(partial, os.path.join(self._path, name))
 
 
 def mailer_for(smtp_url: str | None, *, outbox: str | Path) -> Mailer:
