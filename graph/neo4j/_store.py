@@ -178,6 +178,9 @@ class Neo4jStore:
         declared = NODE_KINDS.get(kind)
         if declared is None or any(name not in declared.properties for name in equals):
             return None  # as find_nodes: no such kind, or no node carries the property
+        if named_kind not in NODE_KINDS:  # names nothing that can exist
+            first = self.find_nodes(kind, equals=equals, limit=1)
+            return (first[0], None) if first else None
         matched = [name for name, value in equals.items() if value is not None]
         absent = [name for name, value in equals.items() if value is None]
         params: dict[str, Any] = {f"eq{j}": equals[name] for j, name in enumerate(matched)}
@@ -189,7 +192,7 @@ class Neo4jStore:
             return None
         found = Node(kind, record["key"], visible(record["props"]))
         named = record["named"]
-        if named is None or named_kind not in NODE_KINDS:
+        if named is None:
             return found, None
         return found, Node(named_kind, named["key"], visible(named))
 

@@ -248,6 +248,10 @@ def test_find_node_and_named_reads_a_node_and_the_one_its_property_names(
         "ApiToken", equals={"token_hash": "h1"}, named_by="owner", named_kind="Group"
     )
     assert wrong_kind is not None and wrong_kind[1] is None
+    no_such_kind = store.find_node_and_named(
+        "ApiToken", equals={"token_hash": "h1"}, named_by="owner", named_kind="Planet"
+    )
+    assert no_such_kind is not None and no_such_kind[1] is None
     # the same through another kind and property
     request = store.find_node_and_named(
         "AccessRequest", equals={"state": "GRANTED"}, named_by="requester", named_kind="User"
