@@ -24,7 +24,8 @@ so the approver's and the admin's rows are one person's, whatever the connection
 Each cell: requests/s, p50 and p99 latency, errors (non-200 answers, answers with GraphQL
 `errors`, and socket errors/timeouts). Beside them, from the same run: bare `/healthz` over
 HTTP at 8 connections, and the broker alone (`request_access` in this process, no HTTP, as
-bench_lifecycle's (a) measures it) on a fresh graph of the same backend.
+bench_lifecycle's (a) measures it) on a fresh graph of the same backend: silent, as
+bench_lifecycle runs it, and delivering its mail into an outbox folder as the server does.
 
 On Neo4j the server is loaded for a minute before anything is measured (`--neo4j-warm-up`):
 a deployed Neo4j has run long enough for its JIT compiler to settle, a fresh one has not.
@@ -48,14 +49,16 @@ import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import cast
 
 import httpx
 
 from api.server import open_services
-from broker import issue_api_token, request_access
+from broker import NotifyConfig, issue_api_token, request_access, stored_webhooks
 from broker.demo import DEMO_ADMIN, DEMO_APPROVER, DEMO_GRANTEE, seed_demo
+from broker.notify import Notifier
 from graph import NodeRef, UpsertEdge, UpsertNode
 from tests.bench.bench_graph import BENCH_NEO4J_JAVA_OPTS
 
@@ -167,6 +170,10 @@ def _measure(
         broker_before,
         _broker_only_rate(broker_url, seconds=duration),
     )
+    mail = Path(scratch) / "broker-only-outbox"
+    results["broker with mail requestAccess/s"] = _broker_only_rate(
+        broker_url, seconds=duration, mail_to=mail
+    )
     return results
 
 
@@ -186,8 +193,16 @@ def _warm_up(base: str, tokens: dict[str, list[str]], *, seconds: float) -> None
             _wrk(base + "/graphql", tokens[who], body, 8, seconds=5)
 
 
-def _broker_only_rate(url: str, *, seconds: float) -> float:
+def _broker_only_rate(url: str, *, seconds: float, mail_to: Path | None = None) -> float:
+    """`request_access` calls a second, one after another. Silent as bench_lifecycle's,
+    or, with `mail_to`, delivering mail into that outbox folder as `keyturn serve` does
+    (the time to deliver what is still queued at the end counts)."""
     services = open_services(url)
+    if mail_to is not None:
+        config = NotifyConfig(outbox=str(mail_to))
+        services.notifier = config.notifier(
+            stored_webhooks=partial(stored_webhooks, services.store)
+        )
     try:
         seed_demo(services)
 
@@ -206,8 +221,11 @@ def _broker_only_rate(url: str, *, seconds: float) -> float:
         while time.perf_counter() - start < seconds:
             ask()
             done += 1
+        if isinstance(services.notifier, Notifier) and not services.notifier.drain(60):
+            sys.exit("the broker's mail was not delivered within 60 s")
         return done / (time.perf_counter() - start)
     finally:
+        services.notifier.close()
         services.store.close()
 
 
@@ -369,11 +387,17 @@ def _report(label: str, results: dict[str, object]) -> None:
         f"(request_access, no HTTP): {before:,.0f} req/s before the cells, {after:,.0f} "
         f"after (mean {broker:,.0f})"
     )
+    with_mail = cast(float, results["broker with mail requestAccess/s"])
+    print(
+        f"broker alone delivering its mail as the server does (to an outbox folder): "
+        f"{with_mail:,.0f} req/s"
+    )
     me, asked = cells.get(("me", 8)), cells.get(("requestAccess (auto)", 8))
     if isinstance(me, Cell) and isinstance(asked, Cell):
         print(
             f"at 8 clients: `me` {me.rate / healthz.rate:.0%} of /healthz; `requestAccess` "
-            f"{asked.rate / broker:.0%} of the broker alone\n"
+            f"{asked.rate / broker:.0%} of the broker alone, {asked.rate / with_mail:.0%} "
+            "of the broker delivering its mail\n"
         )
     print("| operation | clients | req/s | p50 ms | p99 ms | errors | requests |")
     print("|---|---:|---:|---:|---:|---:|---:|")
