@@ -153,20 +153,10 @@ class Neo4jStore:
         at_most: Props | None = None,
         limit: int | None = None,
     ) -> list[Node]:
-        equals, at_most = dict(equals or {}), dict(at_most or {})
-        declared = NODE_KINDS.get(kind)
-        if declared is None or (limit is not None and limit <= 0):
+        statement = _find_statement(kind, equals or {}, at_most or {}, limit)
+        if statement is None:
             return []
-        if any(name not in declared.properties for name in [*equals, *at_most]):
-            return []  # no node carries an undeclared property
-        matched = [name for name, value in equals.items() if value is not None]
-        absent = [name for name, value in equals.items() if value is None]
-        bounded = list(at_most)
-        params: dict[str, Any] = {f"eq{j}": equals[name] for j, name in enumerate(matched)}
-        params.update({f"le{j}": at_most[name] for j, name in enumerate(bounded)})
-        if limit is not None:
-            params["limit"] = limit
-        query = _cypher.find_nodes(kind, matched, absent, bounded, limit is not None)
+        query, params = statement
         return [
             Node(kind, record["key"], visible(record["props"]))
             for record in self._read(query, **params)
@@ -175,23 +165,17 @@ class Neo4jStore:
     def find_node_and_named(
         self, kind: str, *, equals: Props, named_by: str, named_kind: str
     ) -> tuple[Node, Node | None] | None:
-        declared = NODE_KINDS.get(kind)
-        if declared is None or any(name not in declared.properties for name in equals):
-            return None  # as find_nodes: no such kind, or no node carries the property
-        if named_kind not in NODE_KINDS:  # names nothing that can exist
-            first = self.find_nodes(kind, equals=equals, limit=1)
-            return (first[0], None) if first else None
-        matched = [name for name, value in equals.items() if value is not None]
-        absent = [name for name, value in equals.items() if value is None]
-        params: dict[str, Any] = {f"eq{j}": equals[name] for j, name in enumerate(matched)}
-        find = _cypher.find_nodes(kind, matched, absent, [], limit=True)
-        record = self._read_one(
-            _cypher.with_named(find, kind, named_by, named_kind), **params, limit=1
-        )
+        statement = _find_statement(kind, equals, {}, 1)
+        if statement is None:
+            return None
+        query, params = statement
+        if named_kind in NODE_KINDS:  # else it names nothing that can exist
+            query = _cypher.with_named(query, kind, named_by, named_kind)
+        record = self._read_one(query, **params)
         if record is None:
             return None
         found = Node(kind, record["key"], visible(record["props"]))
-        named = record["named"]
+        named = record.get("named")
         if named is None:
             return found, None
         return found, Node(named_kind, named["key"], visible(named))
@@ -412,6 +396,26 @@ def _as_edge(kind: str, record: Mapping[str, Any]) -> Edge:
         record["props"].get("key", ""),
         visible(record["props"]),
     )
+
+
+def _find_statement(
+    kind: str, equals: Props, at_most: Props, limit: int | None
+) -> tuple[str, dict[str, Any]] | None:
+    """The statement finding nodes of `kind` as `find_nodes` describes, with its
+    parameters; None when no node can match (an undeclared kind or property, no room)."""
+    declared = NODE_KINDS.get(kind)
+    if declared is None or (limit is not None and limit <= 0):
+        return None
+    if any(name not in declared.properties for name in [*equals, *at_most]):
+        return None  # no node carries an undeclared property
+    matched = [name for name, value in equals.items() if value is not None]
+    absent = [name for name, value in equals.items() if value is None]
+    bounded = list(at_most)
+    params: dict[str, Any] = {f"eq{j}": equals[name] for j, name in enumerate(matched)}
+    params.update({f"le{j}": at_most[name] for j, name in enumerate(bounded)})
+    if limit is not None:
+        params["limit"] = limit
+    return _cypher.find_nodes(kind, matched, absent, bounded, limit is not None), params
 
 
 def _kind_of(labels: Sequence[str]) -> str:
