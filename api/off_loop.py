@@ -17,9 +17,15 @@ from concurrent.futures import ThreadPoolExecutor
 from functools import partial
 from typing import Any, TypeVar
 
-# As many as anyio's default limiter allowed: enough for slow graph round trips to
-# overlap, few enough that a flood cannot start thousands of threads.
-MAX_THREADS = 40
+# Enough for a slow graph's round trips to overlap (a request's ~2.5 ms of Python and 5
+# round trips: 16 in flight keep a process busy up to ~7 ms a round trip), few enough not to
+# fight over the interpreter lock. With 40 (anyio's default), the 32 callers each process
+# had at 64 clients ran at once, each call's Python part interleaved with 31 others, and a
+# call holding Neo4j's lock on the activity log held it that much longer: on Neo4j with 2
+# workers `requestAccess` went from 106/s, p99 2.2 s, to ~150/s, p99 0.55-0.75 s, at 16
+# (tests/bench/bench_api.py). Calls beyond wait in the pool's queue, first come first
+# served; each caller still has at most `api.graphql.calls.CALLS_PER_CALLER` at a time.
+MAX_THREADS = 16
 
 T = TypeVar("T")
 

@@ -43,6 +43,8 @@ class TokenUser(Node):
     scope: str = FULL_SCOPE
     token_key: str = ""
     expires_at: float | None = None  # when the token stops working (api's token cache)
+    # Every node this answer was read from: while none of them changes, it stands.
+    read_from: tuple[NodeRef, ...] = ()
 
 
 def hash_token(token: str) -> str:
@@ -155,6 +157,7 @@ def authenticate(services: Services, token: str, *, scim: bool = False) -> Token
         scope=scope,
         token_key=stored.key,
         expires_at=_expiry(stored),
+        read_from=(NodeRef(stored.kind, stored.key), NodeRef(user.kind, user.key)),
     )
 
 

@@ -64,6 +64,9 @@ class MemoryGraph:
         )
         self.version = 0
         """Bumped by every change, so derived views know when they are stale."""
+        # The version that last changed each node, for the nodes changed since start-up
+        # (the others count as changed at 0); a deleted node's entry goes with it.
+        self._changed_at: dict[NodeId, int] = {}
 
     @property
     def graph(self) -> Any:
@@ -203,10 +206,15 @@ class MemoryGraph:
                 self._in.pop(nid, None)
                 self._graph.remove_node(nid)
         new_nodes: list[tuple[NodeId, PropDict]] = []
+        # Only what really changed is stamped: a guard (a compare-and-set that sets
+        # nothing, as every request sets on its requester) leaves its node's caches be.
+        changed: list[NodeId] = []
         for nid, props in plan.nodes.items():
             if props is None:
                 continue
             current = self.node(nid)
+            if current != props:
+                changed.append(nid)
             if current is not None:
                 self._index_values(*nid, current, add=False)
                 self._index_values(*nid, props, add=True)
@@ -217,9 +225,26 @@ class MemoryGraph:
             if props is not None and not _replace(self.edge(eid), props):
                 new_edges.append((eid, props))
         self.load(new_nodes, new_edges)
+        # Stamped once the plan shows and before its writer returns: a cache checked
+        # meanwhile may answer as before the change (they are concurrent), never after it.
+        version = self.version
+        for nid in changed:
+            self._changed_at[nid] = version
+        for nid, props in plan.nodes.items():
+            if props is None:
+                self._changed_at.pop(nid, None)
+
+    def unchanged_since(self, nids: Iterable[NodeId], version: int) -> bool:
+        """Whether each of `nids` exists and no change after `version` touched it.
+
+        Safe without the store's lock: each step is one dict lookup, and a change being
+        applied meanwhile has not returned to its writer yet."""
+        nodes, changed_at = self._graph._node, self._changed_at
+        return all(nid in nodes and changed_at.get(nid, 0) <= version for nid in nids)
 
     def clear(self) -> None:
         self.version += 1
+        self._changed_at.clear()
         self._graph.clear()
         self._node_keys.clear()
         self._edge_ids.clear()

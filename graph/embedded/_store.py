@@ -132,6 +132,12 @@ class EmbeddedStore:
         (an int read needs no lock)."""
         return self._memory.version
 
+    def unchanged_since(self, refs: Iterable[NodeRef], changes: int) -> bool:
+        """Whether each node of `refs` exists and no change counted after `changes` (read
+        from `changes` earlier) touched it: a cache of what was read from those nodes alone
+        stays exact while this holds, whatever else is written. Needs no lock."""
+        return self._memory.unchanged_since(((ref.kind, ref.key) for ref in refs), changes)
+
     def get_node(self, kind: str, key: str) -> Node | None:
         with self._lock:
             self._check_open()
