@@ -47,14 +47,22 @@ class GraphOnlyProvisioner:
         return None
 
 
-def grant_in_graph_only(provisioner: Provisioner, request: Node) -> Mapping[str, str] | None:
+def grant_in_graph_only(
+    provisioner: Provisioner, request: Node, *, integration_seen: Node | None = None
+) -> Mapping[str, str] | None:
     """The access details of `request`, granted now, when granting it touches nothing
     outside the graph, so the grant may be written together with the approval (the
-    one-write fast path); None otherwise, and then nothing was granted."""
+    one-write fast path); None otherwise, and then nothing was granted.
+
+    `integration_seen`: the request's integration as the use case read it already (with
+    its resource), which spares reading it again; None reads it."""
     if type(provisioner) is GraphOnlyProvisioner:
         return provisioner.grant(request)
     graph_only_grant = getattr(provisioner, "graph_only_grant", None)
-    return graph_only_grant(request) if callable(graph_only_grant) else None
+    if not callable(graph_only_grant):
+        return None
+    details: Mapping[str, str] | None = graph_only_grant(request, integration_seen=integration_seen)
+    return details
 
 
 class NotificationSink(Protocol):

@@ -112,6 +112,9 @@ class ResourceContext:
     node: Node
     ancestors: tuple[NodeRef, ...]
     bundles: frozenset[str] = frozenset()
+    # The integration it belongs to (the nearest Integration ancestor), read with it: the
+    # request path needs its type, and on Neo4j a read of its own is a round trip.
+    integration_node: Node | None = None
 
     @property
     def integration(self) -> str | None:

@@ -41,11 +41,16 @@ class GrantFailed(DomainError):
     code = "grant_failed"
 
 
-def provisioned_at_once(services: Services, granting: Node) -> Mapping[str, str] | None:
+def provisioned_at_once(
+    services: Services, granting: Node, *, integration_seen: Node | None = None
+) -> Mapping[str, str] | None:
     """The access details when the provisioner grants in the graph only, so its `grant`
-    has no effect outside the graph and may run before the write; None otherwise."""
+    has no effect outside the graph and may run before the write; None otherwise.
+    `integration_seen` as `grant_in_graph_only` takes it."""
     try:
-        return grant_in_graph_only(services.provisioner, granting)
+        return grant_in_graph_only(
+            services.provisioner, granting, integration_seen=integration_seen
+        )
     except Exception:
         return None  # the two-write path calls it again and records the failure
 

@@ -79,12 +79,14 @@ class IntegrationProvisioner:
         if callable(extend):
             extend(request)
 
-    def graph_only_grant(self, request: Node) -> dict[str, str] | None:
+    def graph_only_grant(
+        self, request: Node, *, integration_seen: Node | None = None
+    ) -> dict[str, str] | None:
         """`request` granted by the graph-only provisioner when its integration touches
-        nothing outside the graph (the integration is read once, for both); None when it
-        does, and then nothing was granted."""
+        nothing outside the graph (the integration is read once, for both, or not at all
+        when `integration_seen` is it); None when it does, and then nothing was granted."""
         try:
-            if self.integration_of(request) is not None:
+            if self.integration_of(request, seen=integration_seen) is not None:
                 return None
         except IntegrationFailed:
             return None
@@ -116,7 +118,7 @@ class IntegrationProvisioner:
             outbound=self._outbound(),
         )
 
-    def integration_of(self, request: Node) -> Node | None:
+    def integration_of(self, request: Node, *, seen: Node | None = None) -> Node | None:
         """The Integration `request` goes through when Keyturn drives it (`drives`); None
         for any other.
 
@@ -135,7 +137,10 @@ class IntegrationProvisioner:
                     f"resource `{target.key}` of request `{request.key}` no longer exists, so "
                     "its integration is unknown: revoke the access by hand, then mark it done"
                 ) from None
-        node = self._store.get_node("Integration", key) if key else None
+        if seen is not None and seen.kind == "Integration" and seen.key == key:
+            node: Node | None = seen  # read in this use case already, with its resource
+        else:
+            node = self._store.get_node("Integration", key) if key else None
         if node is None or not drives(node):
             return None
         return node

@@ -71,6 +71,8 @@ class Prepared:
     details: dict[str, Any] = field(default_factory=dict)  # for the notices
     first_step: StepPlan | None = None  # who reviews it first; None: auto-approved
     grantee_seen: Node | None = None  # the grantee as read when asked: spares a read to grant
+    # its integration as read with the resource (or the target itself): spares another
+    integration_seen: Node | None = None
 
 
 def ask(
@@ -299,7 +301,18 @@ def prepare(
     )
     node = Node("AccessRequest", key, props)
     return Prepared(
-        node, ops, event, flow, grantee.ref, target.node.ref, details, first, grantee_seen=grantee
+        node,
+        ops,
+        event,
+        flow,
+        grantee.ref,
+        target.node.ref,
+        details,
+        first,
+        grantee_seen=grantee,
+        integration_seen=target.node
+        if target.node.kind == "Integration"
+        else target.integration_node,
     )
 
 

@@ -162,7 +162,7 @@ def _auto_grant(
         _announce_created(services, prepared)
         announce(services, NoticeKind.APPROVED, approved, actor="auto-approval")
 
-    details = provisioned_at_once(services, granting)
+    details = provisioned_at_once(services, granting, integration_seen=prepared.integration_seen)
     if details is None:
         move_through(services.store, created.key, leading, before=before, opening=opening)
         announce_decided()

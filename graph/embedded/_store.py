@@ -245,10 +245,15 @@ class EmbeddedStore:
             node = self._existing(ref)
             ancestors = self._reachable(_node_id(ref), "PART_OF")
             bundles = _analysis.covering_bundles(self._memory, [_node_id(ref), *ancestors])
+            integration = next((nid for nid in ancestors if nid[0] == "Integration"), None)
+            integration_node = (
+                None if integration is None else self._existing(NodeRef(*integration))
+            )
         return ResourceContext(
             node=node,
             ancestors=tuple(NodeRef(*nid) for nid in ancestors),
             bundles=frozenset(key for _, key in bundles),
+            integration_node=integration_node,
         )
 
     def resources_below(

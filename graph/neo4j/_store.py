@@ -238,12 +238,25 @@ class Neo4jStore:
     def resource_context(self, ref: NodeRef) -> ResourceContext:
         record = self._existing(_cypher.resource_context, ref)
         ancestors = sorted(
-            (depth, _kind_of(labels), key) for labels, key, depth in record["ancestors"]
+            (
+                (depth, _kind_of(labels), key, props)
+                for labels, key, depth, props in record["ancestors"]
+            ),
+            key=lambda ancestor: ancestor[:3],
+        )
+        integration = next(
+            (
+                Node(kind, key, visible(props))
+                for _, kind, key, props in ancestors
+                if kind == "Integration"
+            ),
+            None,
         )
         return ResourceContext(
             node=Node(ref.kind, ref.key, visible(record["props"])),
-            ancestors=tuple(NodeRef(kind, key) for _, kind, key in ancestors),
+            ancestors=tuple(NodeRef(kind, key) for _, kind, key, _ in ancestors),
             bundles=frozenset(record["bundles"]),
+            integration_node=integration,
         )
 
     def resources_below(

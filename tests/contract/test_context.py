@@ -103,6 +103,12 @@ def test_resource_context_lists_ancestors_nearest_first(store: GraphStore) -> No
         ref("Integration", "pg-prod"),
     )
     assert context.integration == "pg-prod"
+    # the integration's own properties come with it: the request path needs its type
+    assert context.integration_node is not None
+    assert context.integration_node.ref == ref("Integration", "pg-prod")
+    stored = store.get_node("Integration", "pg-prod")
+    assert stored is not None and context.integration_node.props == stored.props
+    assert context.integration_node.props["type"] == "postgres"
 
 
 def test_resource_context_of_a_top_level_resource_has_no_ancestors(store: GraphStore) -> None:
@@ -112,6 +118,7 @@ def test_resource_context_of_a_top_level_resource_has_no_ancestors(store: GraphS
 
     assert context.ancestors == ()
     assert context.integration is None
+    assert context.integration_node is None
 
 
 def test_resource_context_of_a_missing_resource_is_unknown_node(store: GraphStore) -> None:

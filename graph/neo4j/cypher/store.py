@@ -211,8 +211,9 @@ def identity_context(kind: str) -> str:
 
 
 def resource_context(kind: str) -> str:
-    """The resource, each PART_OF ancestor with its distance (the shortest path), and the
-    keys of the bundles covering it or an ancestor, directly or through nested bundles.
+    """The resource, each PART_OF ancestor with its distance (the shortest path) and, for
+    an Integration, its properties, and the keys of the bundles covering it or an ancestor,
+    directly or through nested bundles.
 
     Only a Bundle both receives and sends COVERS edges, so every node inside a COVERS
     chain ending at a Bundle is a Bundle too."""
@@ -221,7 +222,8 @@ def resource_context(kind: str) -> str:
         f"OPTIONAL MATCH p = (r)-[:`PART_OF`*]->(a)\n"
         f"WHERE a <> r\n"
         f"WITH r, a, min(length(p)) AS depth\n"
-        f"WITH r, collect(CASE WHEN a IS NOT NULL THEN [labels(a), a.key, depth] END)"
+        f"WITH r, collect(CASE WHEN a IS NOT NULL THEN [labels(a), a.key, depth,"
+        f" CASE WHEN a:`Integration` THEN properties(a) END] END)"
         f" AS ancestors, [r] + collect(a) AS covered\n"
         f"UNWIND covered AS t\n"
         f"OPTIONAL MATCH (t)<-[:`COVERS`*]-(b:`Bundle`)\n"

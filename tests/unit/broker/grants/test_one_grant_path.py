@@ -32,8 +32,10 @@ class _ActingWhileGranting:
         self.inner = inner
         self.meanwhile = meanwhile
 
-    def graph_only_grant(self, request: Node) -> Mapping[str, str] | None:
-        details = grant_in_graph_only(self.inner, request)
+    def graph_only_grant(
+        self, request: Node, *, integration_seen: Node | None = None
+    ) -> Mapping[str, str] | None:
+        details = grant_in_graph_only(self.inner, request, integration_seen=integration_seen)
         if details is not None:
             self.meanwhile()
         return details
