@@ -123,11 +123,22 @@ def upsert_edges(kind: str, src_kind: str, dst_kind: str, rows: str = "rows") ->
 
 
 def delete_edges(kind: str, src_kind: str, dst_kind: str, rows: str = "rows") -> str:
+    """Delete each row's edge, having locked both its ends (as `set_props` locks a node).
+
+    Deleting an edge of a node with many (an approver group's APPROVER edges, a resource's
+    grants) takes a shared lock on that node's edges, which the commit upgrades: two
+    transactions deleting edges of one such node each held it and waited for the other,
+    Neo4j called it a deadlock, and the driver retried one of them a second later (the p99
+    of `approveRequest` rose past 1 s, tests/bench/bench_api.py). Locking the ends first
+    makes the second wait its turn instead. Rows come in one order (the ops' own), so
+    two such statements take their locks in the same order."""
     return (
         f"UNWIND ${rows} AS row\n"
-        f"MATCH (:{label(src_kind)} {{key: row.src}})"
+        f"MATCH (a:{label(src_kind)} {{key: row.src}})"
         f"-[r:{rel_type(kind)} {{key: row.key}}]->"
-        f"(:{label(dst_kind)} {{key: row.dst}})\n"
+        f"(b:{label(dst_kind)} {{key: row.dst}})\n"
+        f"SET a.{LOCK} = true, b.{LOCK} = true\n"
+        f"REMOVE a.{LOCK}, b.{LOCK}\n"
         f"DELETE r"
     )
 
