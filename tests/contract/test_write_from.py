@@ -12,6 +12,7 @@ from graph import ConflictError, GraphStore, NodeRef, SetProps, UpsertNode, Writ
 from graph.errors import SchemaViolation
 from graph.values import Props
 from tests.contract._graph import access_request
+from tests.support.together import run_at_once
 
 COUNTER = NodeRef("AuditHead", "counter")
 THREADS = 8
@@ -34,24 +35,12 @@ def _increment(store: GraphStore, seen: list[int], lock: threading.Lock) -> None
 def test_writers_through_one_node_run_one_after_another(store: GraphStore) -> None:
     seen: list[int] = []
     lock = threading.Lock()
-    start = threading.Barrier(THREADS)
-    failures: list[BaseException] = []
 
     def run() -> None:
-        start.wait()
-        try:
-            for _ in range(EACH):
-                _increment(store, seen, lock)
-        except BaseException as exc:
-            failures.append(exc)
+        for _ in range(EACH):
+            _increment(store, seen, lock)
 
-    threads = [threading.Thread(target=run) for _ in range(THREADS)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    assert not any(thread.is_alive() for thread in threads), "a writer hung"
-    assert failures == []
+    run_at_once(run, THREADS)
     # Each committed write saw the value the one before it left: no value twice, none lost.
     assert sorted(seen) == list(range(1, THREADS * EACH + 1))
     counter = store.get_node(COUNTER.kind, COUNTER.key)

@@ -22,11 +22,11 @@ from litestar import get
 
 from api.app import create_app
 from api.http_guard import MAX_BODY_BYTES, MAX_JSON_DEPTH
-from api.server import open_services
 from broker import Services, issue_api_token, list_tokens
-from broker.demo import DEMO_ADMIN, seed_demo
+from broker.demo import DEMO_ADMIN
 from tests.e2e.test_restart_keeps_state import TOKEN_LINE
 from tests.e2e.test_restart_keeps_state import _keyturn_serve as keyturn_serve
+from tests.support.demo_services import demo_services
 from tests.support.http_server import GraphQLClient, free_port, serving
 
 ME = "{ me { email } }"
@@ -47,12 +47,8 @@ class Server:
 
 @pytest.fixture
 def services(tmp_path: Path) -> Iterator[Services]:
-    opened = open_services(f"embedded:{tmp_path / 'graph.db'}")
-    seed_demo(opened)
-    try:
+    with demo_services(f"embedded:{tmp_path / 'graph.db'}") as opened:
         yield opened
-    finally:
-        opened.store.close()
 
 
 @pytest.fixture

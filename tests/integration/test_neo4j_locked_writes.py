@@ -16,6 +16,7 @@ import pytest
 from graph import NodeRef, UpsertNode, WriteOp, open_store
 from graph.neo4j._store import LOCKED_WRITES_AT_ONCE, Neo4jStore
 from graph.values import Props
+from tests.support.together import run_at_once
 
 COUNTER = NodeRef("AuditHead", "locked-writes")
 WRITERS = 4 * LOCKED_WRITES_AT_ONCE
@@ -51,27 +52,12 @@ def test_locked_writes_wait_their_turn_in_the_process(neo4j_store: Neo4jStore) -
                 in_flight -= 1
 
     neo4j_store._session = counted_session  # type: ignore[method-assign]
-    start = threading.Barrier(WRITERS)
-    failures: list[BaseException] = []
 
     def next_value(found: Props) -> list[WriteOp]:
         time.sleep(0.05)  # a holder slow enough for the others to pile up behind it
         return [UpsertNode(COUNTER.kind, COUNTER.key, {"seq": int(found.get("seq") or 0) + 1})]
 
-    def write() -> None:
-        start.wait()
-        try:
-            neo4j_store.write_from([], COUNTER, next_value)
-        except BaseException as failed:
-            failures.append(failed)
-
-    threads = [threading.Thread(target=write) for _ in range(WRITERS)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    assert not any(thread.is_alive() for thread in threads), "a writer hung"
-    assert failures == []
+    run_at_once(lambda: neo4j_store.write_from([], COUNTER, next_value), WRITERS)
     assert most == LOCKED_WRITES_AT_ONCE  # reached, never passed
     counter = neo4j_store.get_node(COUNTER.kind, COUNTER.key)
     assert counter is not None and counter.props["seq"] == WRITERS

@@ -10,7 +10,6 @@ from pathlib import Path
 
 import pytest
 
-from api.server import open_services
 from api.token_cache import TokenCache, token_cache_for
 from broker import (
     Services,
@@ -21,18 +20,15 @@ from broker import (
     revoke_token,
     set_user_role,
 )
-from broker.demo import DEMO_ADMIN, DEMO_APPROVER, DEMO_GRANTEE, seed_demo
+from broker.demo import DEMO_ADMIN, DEMO_APPROVER, DEMO_GRANTEE
 from broker.identities.api_tokens import token_key
+from tests.support.demo_services import demo_services
 
 
 @pytest.fixture
 def services(tmp_path: Path) -> Iterator[Services]:
-    opened = open_services(f"embedded:{tmp_path / 'graph.db'}")
-    seed_demo(opened)
-    try:
+    with demo_services(f"embedded:{tmp_path / 'graph.db'}") as opened:
         yield opened
-    finally:
-        opened.store.close()
 
 
 def _cached(services: Services, owner: str) -> tuple[TokenCache, str]:
