@@ -10,6 +10,7 @@ import pytest
 
 from graph import DeleteNode, NodeRef, SetProps, UpsertNode
 from graph.embedded import EmbeddedStore
+from graph.errors import UnknownNode
 
 TOKEN = NodeRef("ApiToken", "tok_1")
 OWNER = NodeRef("User", "ada@acme.example")
@@ -73,7 +74,7 @@ def test_a_node_deleted_and_made_again_counts_as_changed(store: EmbeddedStore) -
 
 def test_a_failed_write_changes_no_stamp(store: EmbeddedStore) -> None:
     read_at = store.changes
-    with pytest.raises(Exception, match="ghost"):
+    with pytest.raises(UnknownNode, match="ghost"):
         store.write(
             [SetProps("User", OWNER.key, {"role": "grantee"}), SetProps("User", "ghost", {})]
         )
