@@ -144,13 +144,14 @@ def test_a_second_op_on_the_same_node_or_edge_starts_a_new_batch() -> None:
     assert [len(b.ops) for b in batches([edge, other, edge])] == [2, 1]
 
 
-def test_resource_context_collects_ancestors_then_bundles_covering_any_of_them() -> None:
+def test_resource_context_collects_ancestors_an_integration_s_properties_then_bundles() -> None:
     assert _cypher.resource_context("Resource") == (
         "MATCH (r:`Resource` {key: $key})\n"
         "OPTIONAL MATCH p = (r)-[:`PART_OF`*]->(a)\n"
         "WHERE a <> r\n"
         "WITH r, a, min(length(p)) AS depth\n"
-        "WITH r, collect(CASE WHEN a IS NOT NULL THEN [labels(a), a.key, depth] END)"
+        "WITH r, collect(CASE WHEN a IS NOT NULL THEN [labels(a), a.key, depth,"
+        " CASE WHEN a:`Integration` THEN properties(a) END] END)"
         " AS ancestors, [r] + collect(a) AS covered\n"
         "UNWIND covered AS t\n"
         "OPTIONAL MATCH (t)<-[:`COVERS`*]-(b:`Bundle`)\n"
