@@ -264,9 +264,10 @@ def prepare(
         "version": 1,
         **(extra or {}),
     }
-    integration = target.node.key if target.node.kind == "Integration" else target.integration
+    # the request's integration, as read with its target (the target itself, when whole)
+    integration = target.node if target.node.kind == "Integration" else target.integration_node
     if integration is not None:
-        props["integration"] = integration
+        props["integration"] = integration.key
     if asked.starts_at is not None:
         props["starts_at"] = asked.starts_at
     reviewers: list[WriteOp] = []
@@ -310,9 +311,7 @@ def prepare(
         details,
         first,
         grantee_seen=grantee,
-        integration_seen=target.node
-        if target.node.kind == "Integration"
-        else target.integration_node,
+        integration_seen=integration,
     )
 
 
